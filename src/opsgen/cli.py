@@ -1,0 +1,151 @@
+"""The command line: the one place that prints errors and picks exit codes.
+
+Heavy modules (copier, questionary) are imported inside the commands that need them, so
+``opsgen --help`` and ``opsgen catalog`` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from opsgen import __version__
+from opsgen.errors import OpsgenError, UsageError
+
+NON_INTERACTIVE_HINT = (
+    "no terminal to ask questions on; run `opsgen new DEST --defaults` "
+    "or `opsgen new DEST --config opsgen.yaml` (see `opsgen config init`)"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2, like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _new_parser(sub: Any) -> None:
+    new = sub.add_parser("new", help="generate a project (wizard on a terminal)")
+    new.add_argument("dest", type=Path, help="folder to create (must be new or empty)")
+    source = new.add_mutually_exclusive_group()
+    source.add_argument("--config", type=Path, metavar="FILE", help="read choices from FILE")
+    source.add_argument("--defaults", action="store_true", help="use the catalog defaults")
+    new.add_argument("--set", dest="sets", action="append", default=[], metavar="ASPECT=TOOL",
+                     help="choose a tool (repeatable; TOOL1,TOOL2 for multi-choice aspects)")
+    new.add_argument("--layer", dest="layers", action="append", default=[], metavar="LAYER",
+                     help="add a layer (repeatable)")
+    new.add_argument("--dry-run", action="store_true", help="list the files, write nothing")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``opsgen`` argument parser."""
+    parser = _Parser(prog="opsgen", description="Generate DevOps, MLOps and DataOps projects.")
+    parser.add_argument("--version", action="version", version=f"opsgen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _new_parser(sub)
+    catalog = sub.add_parser("catalog", help="list aspects and tools")
+    catalog.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    config = sub.add_parser("config", help="starter config, validation, JSON Schema")
+    config_sub = config.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    init = config_sub.add_parser("init", help="write a starter config")
+    init.add_argument("file", nargs="?", type=Path, default=Path("opsgen.yaml"))
+    validate = config_sub.add_parser("validate", help="check a config file")
+    validate.add_argument("file", type=Path)
+    config_sub.add_parser("schema", help="print the config's JSON Schema")
+    update = sub.add_parser("update", help="bring a project to the installed templates")
+    update.add_argument("project", nargs="?", type=Path, default=Path("."))
+    return parser
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from opsgen.catalog import default_catalog
+    from opsgen.report import catalog_table
+
+    catalog = default_catalog()
+    if args.json:
+        print(json.dumps(catalog.to_json(), indent=2))
+    else:
+        print(catalog_table(catalog))
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from opsgen.catalog import default_catalog
+    from opsgen.config import Overrides, read_config_file, resolve
+    from opsgen.schema import json_schema, starter_config
+
+    catalog = default_catalog()
+    if args.config_command == "schema":
+        print(json.dumps(json_schema(catalog), indent=2))
+    elif args.config_command == "validate":
+        config = resolve(catalog, read_config_file(args.file), Overrides())
+        print(f"{args.file}: valid ({config.name}; layers: {', '.join(config.layers)})")
+    else:
+        target: Path = args.file
+        if target.exists():
+            raise UsageError(f"{target}: already exists; not overwriting it")
+        target.write_text(starter_config(catalog), encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+def _resolve_new(args: argparse.Namespace) -> Any:
+    from opsgen.catalog import default_catalog
+    from opsgen.config import Overrides, read_config_file, resolve
+
+    catalog = default_catalog()
+    overrides = Overrides(layers=tuple(args.layers), sets=tuple(args.sets))
+    if args.config is not None:
+        return resolve(catalog, read_config_file(args.config), overrides)
+    if args.defaults:
+        return resolve(catalog, {"name": args.dest.resolve().name}, overrides)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(NON_INTERACTIVE_HINT)
+    from opsgen.wizard import run_wizard
+
+    return run_wizard(catalog, args.dest.resolve().name, overrides)
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from opsgen.engine import check_destination, generate
+    from opsgen.report import print_files
+
+    check_destination(args.dest.absolute())
+    config = _resolve_new(args)
+    result = generate(config, args.dest, dry_run=args.dry_run)
+    print_files(result, dry_run=args.dry_run)
+    return 0
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    from opsgen.report import print_update
+    from opsgen.update import update_project
+
+    report = update_project(args.project)
+    print_update(report)
+    return 1 if report.conflicts else 0
+
+
+COMMANDS = {"new": _cmd_new, "catalog": _cmd_catalog, "config": _cmd_config,
+            "update": _cmd_update}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run opsgen; every error the user can cause ends here as one line and an exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        from opsgen.store import refresh_released_store
+
+        refresh_released_store()
+        return COMMANDS[args.command](args)
+    except OpsgenError as error:
+        print(f"opsgen: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("opsgen: interrupted; nothing was written", file=sys.stderr)
+        return 130

@@ -1,0 +1,230 @@
+"""The project config: parsed from ``opsgen.yaml`` and flags into one frozen, validated object.
+
+Precedence is applied in exactly one place, :func:`resolve`:
+catalog defaults < config file < flags (``--layer``, ``--set``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from opsgen.catalog import BASE_LAYER, Aspect, Catalog
+from opsgen.errors import ConfigError
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+TOP_LEVEL_KEYS = ("name", "description", "layers", "tools")
+Choice = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Everything a project is generated from: the same facts for every layer."""
+
+    name: str
+    description: str
+    layers: tuple[str, ...]
+    tools: Mapping[str, Choice] = field(default_factory=dict)
+
+    @property
+    def package(self) -> str:
+        """The Python package name of the generated service."""
+        return self.name.replace("-", "_")
+
+    def answers(self) -> dict[str, Any]:
+        """The copier answers: every question of copier.yml except the per-layer ``layer``."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "layers": list(self.layers),
+        }
+        for aspect_id, choice in self.tools.items():
+            data[aspect_id] = list(choice) if isinstance(choice, tuple) else choice
+        return data
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What flags add on top of a config file."""
+
+    layers: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()  # raw ``ASPECT=TOOL`` strings
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a config file into a mapping, with one-line errors naming the file."""
+    label = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(label, "no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(label, f"cannot be read ({error})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "syntax error"
+        raise ConfigError(label, f"is not valid YAML{where}: {problem}") from None
+    if data is None:
+        raise ConfigError(label, "is empty; it needs at least `name: your-project`")
+    if not isinstance(data, dict):
+        raise ConfigError(label, "must be a mapping with keys: " + ", ".join(TOP_LEVEL_KEYS))
+    return data
+
+
+def resolve(catalog: Catalog, raw: Mapping[str, Any], overrides: Overrides) -> ProjectConfig:
+    """Merge catalog defaults, the raw config and the flags, and validate the result."""
+    for key in raw:
+        if key not in TOP_LEVEL_KEYS:
+            allowed = ", ".join(TOP_LEVEL_KEYS)
+            raise ConfigError(str(key), f"unknown key; allowed keys: {allowed}")
+    name = _name(raw.get("name"))
+    description = _description(raw.get("description", ""))
+    layers = _layers(catalog, raw.get("layers", [BASE_LAYER]), overrides.layers)
+    raw_tools = _tools_mapping(raw.get("tools") or {})
+    raw_tools.update(_parse_sets(overrides.sets))
+    tools = _tools(catalog, layers, raw_tools)
+    _check_rules(catalog, tools)
+    return ProjectConfig(name=name, description=description, layers=layers, tools=tools)
+
+
+def _name(value: Any) -> str:
+    if value is None or value == "":
+        raise ConfigError("name", "required; a slug such as `acme-churn`")
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+        raise ConfigError(
+            "name",
+            f"{value!r} is not a slug: use lowercase letters, digits and single '-', "
+            "starting with a letter",
+        )
+    return value
+
+
+def _description(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError("description", "must be text")
+    return value
+
+
+def _layers(catalog: Catalog, value: Any, extra: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("layers", "must be a list of layer ids")
+    chosen = {BASE_LAYER, *value, *extra}
+    for layer_id in sorted(chosen):
+        if layer_id not in catalog.layer_ids:
+            known = ", ".join(catalog.layer_ids)
+            raise ConfigError("layers", f"{layer_id!r} is not a layer; choose from: {known}")
+        if not catalog.layer(layer_id).ready:
+            raise ConfigError("layers", f"{layer_id!r} has no templates in this opsgen yet")
+    return tuple(layer for layer in catalog.layer_ids if layer in chosen)
+
+
+def _tools_mapping(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError("tools", "must be a mapping of aspect id to tool id")
+    return {str(k): v for k, v in value.items()}
+
+
+def _parse_sets(sets: Sequence[str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in sets:
+        aspect_id, sep, tool = item.partition("=")
+        if not sep or not aspect_id or not tool:
+            raise ConfigError("--set", f"{item!r} is not ASPECT=TOOL")
+        parsed[aspect_id.strip()] = [t.strip() for t in tool.split(",")] if "," in tool else tool
+    return parsed
+
+
+def _tools(
+    catalog: Catalog, layers: tuple[str, ...], raw: Mapping[str, Any]
+) -> dict[str, Choice]:
+    applicable = catalog.aspects_for(layers)
+    applicable_ids = {a.id for a in applicable}
+    for aspect_id in raw:
+        if aspect_id in applicable_ids:
+            continue
+        try:
+            aspect = catalog.aspect(aspect_id)
+        except KeyError:
+            known = ", ".join(a.id for a in catalog.aspects)
+            raise ConfigError(
+                f"tools.{aspect_id}", f"unknown aspect; choose one of: {known}"
+            ) from None
+        needed = " or ".join(aspect.layers)
+        raise ConfigError(
+            f"tools.{aspect_id}", f"belongs to layer {needed}, which is not in `layers`"
+        )
+    return {a.id: _choice(a, raw.get(a.id, a.default)) for a in applicable}
+
+
+def _choice(aspect: Aspect, value: Any) -> Choice:
+    key = f"tools.{aspect.id}"
+    choices = ", ".join(aspect.tool_ids)
+    if isinstance(value, list | tuple):
+        if not aspect.multiple:
+            raise ConfigError(key, f"takes a single tool, not a list; choose one of: {choices}")
+        if not value:
+            raise ConfigError(key, f"choose at least one of: {choices}")
+        items = [_known_tool(aspect, v) for v in value]
+        return tuple(dict.fromkeys(items))
+    tool = _known_tool(aspect, value)
+    return (tool,) if aspect.multiple else tool
+
+
+def _known_tool(aspect: Aspect, value: Any) -> str:
+    if not isinstance(value, str) or value not in aspect.tool_ids:
+        choices = ", ".join(aspect.tool_ids)
+        raise ConfigError(
+            f"tools.{aspect.id}",
+            f"{value!r} is not a tool of this aspect; choose one of: {choices}",
+        )
+    return value
+
+
+def chosen(tools: Mapping[str, Choice], aspect_id: str, tool_id: str) -> bool:
+    """Whether ``tool_id`` is (one of) the choice(s) for ``aspect_id``."""
+    choice = tools.get(aspect_id)
+    return tool_id in choice if isinstance(choice, tuple) else choice == tool_id
+
+
+def rule_violation(catalog: Catalog, tools: Mapping[str, Choice]) -> ConfigError | None:
+    """The first compatibility rule the choice breaks, as an error naming the key, or None."""
+    for rule in catalog.rules:
+        if not all(chosen(tools, a, t) for a, t in rule.when):
+            continue
+        for aspect_id, allowed in rule.requires:
+            if aspect_id in tools and not any(chosen(tools, aspect_id, t) for t in allowed):
+                aspect_key, tool_id = rule.when[0]
+                return ConfigError(
+                    f"tools.{aspect_key}",
+                    f"{tool_id!r} needs {aspect_id} to be {' or '.join(allowed)} ({rule.reason})",
+                )
+    return None
+
+
+def _check_rules(catalog: Catalog, tools: Mapping[str, Choice]) -> None:
+    error = rule_violation(catalog, tools)
+    if error is not None:
+        raise error
+
+
+def config_from_answers(catalog: Catalog, answers: Mapping[str, Any]) -> ProjectConfig:
+    """Rebuild the config of an existing project from its copier answers."""
+    raw = {
+        "name": answers.get("name"),
+        "description": answers.get("description", ""),
+        "layers": answers.get("layers", [BASE_LAYER]),
+        "tools": {a.id: answers[a.id] for a in catalog.aspects if a.id in answers},
+    }
+    return resolve(catalog, raw, Overrides())

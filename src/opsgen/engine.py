@@ -1,0 +1,138 @@
+"""Rendering with copier: the only module that imports it.
+
+``generate`` renders every layer into a temporary folder beside the destination, commits it,
+and moves it into place, so a failure leaves the destination exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opsgen.catalog import BASE_LAYER
+from opsgen.config import ProjectConfig
+from opsgen.errors import GenerationError, UsageError
+from opsgen.gitops import init_and_commit
+from opsgen.store import TemplateSource, ensure_seeded
+
+
+def answers_file(layer: str) -> str:
+    """The answers file of a layer: plain ``copier update`` finds the base layer's."""
+    return ".copier-answers.yml" if layer == BASE_LAYER else f".copier-answers.{layer}.yml"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a generation wrote (or, for a dry run, would write)."""
+
+    dest: Path
+    files: tuple[str, ...]
+
+
+def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer: str) -> None:
+    from copier import run_copy  # lazy: keeps `opsgen --help` and `opsgen catalog` fast
+    from copier.errors import CopierError
+
+    try:
+        run_copy(
+            source.src_path,
+            dst,
+            data={**data, "layer": layer},
+            answers_file=answers_file(layer),
+            vcs_ref=source.ref,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+            cleanup_on_error=False,
+        )
+    except (CopierError, ValueError, OSError) as error:
+        raise GenerationError(f"rendering layer {layer} failed: {error}") from error
+
+
+def render_layers(config: ProjectConfig, dst: Path, layers: tuple[str, ...]) -> None:
+    """Render the given layers of ``config`` into ``dst``."""
+    source = ensure_seeded()
+    for layer in layers:
+        _copier_copy(source, dst, config.answers(), layer)
+
+
+def _listing(root: Path) -> tuple[str, ...]:
+    files = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if relative.parts[0] != ".git" and (path.is_file() or path.is_symlink()):
+            files.append(relative.as_posix())
+    return tuple(sorted(files))
+
+
+def check_destination(dest: Path) -> None:
+    """Refuse a destination that is a file or a non-empty folder (nothing is ever overwritten)."""
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise UsageError(f"{dest}: exists and is not a folder; choose a new destination")
+    if dest.is_dir() and any(dest.iterdir()):
+        raise UsageError(f"{dest}: folder is not empty; choose a new or empty destination")
+
+
+@contextmanager
+def _scratch(parent: Path) -> Iterator[Path]:
+    tmp = Path(tempfile.mkdtemp(prefix=".opsgen-", dir=parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def generate(config: ProjectConfig, dest: Path, *, dry_run: bool = False) -> Result:
+    """Write the project for ``config`` at ``dest`` atomically, as a git repo with one commit."""
+    dest = dest.absolute()
+    check_destination(dest)
+    if dry_run:
+        with _scratch(Path(tempfile.gettempdir())) as tmp:
+            render_layers(config, tmp / "project", config.layers)
+            return Result(dest=dest, files=_listing(tmp / "project"))
+    parent = dest.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with _scratch(parent) as tmp:
+        staged = tmp / "project"
+        render_layers(config, staged, config.layers)
+        init_and_commit(staged, f"Generate {config.name} with opsgen")
+        files = _listing(staged)
+        _move_into_place(staged, dest)
+    return Result(dest=dest, files=files)
+
+
+def _move_into_place(staged: Path, dest: Path) -> None:
+    try:
+        # rename(2) replaces an empty folder atomically and refuses a non-empty one.
+        os.replace(staged, dest)
+    except OSError as error:
+        raise GenerationError(f"{dest}: could not move the project into place ({error})") from None
+
+
+def copier_update(project: Path, layer_answers: str) -> None:
+    """Bring one layer of ``project`` to this opsgen's templates with copier's 3-way merge."""
+    from copier import run_update
+    from copier.errors import CopierError
+
+    source = ensure_seeded()
+    try:
+        run_update(
+            project,
+            answers_file=layer_answers,
+            vcs_ref=source.ref,
+            defaults=True,
+            overwrite=True,
+            skip_answered=True,
+            conflict="inline",
+            quiet=True,
+            unsafe=False,
+        )
+    except (CopierError, ValueError, OSError) as error:
+        raise GenerationError(f"{layer_answers}: update failed: {error}") from error

@@ -1,0 +1,95 @@
+"""The per-user template store that projects record as their copier ``_src_path``.
+
+Every project records the same path, in ``~/`` form, so its answers work for any user on any
+machine once some opsgen has seeded the store. The store only grows: a newer opsgen replaces it
+with its own bundle (which holds every older release too); an older opsgen leaves a newer one be.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from opsgen import __version__
+from opsgen.bundle import build_bundle, read_heads
+
+RECORDED_SOURCE = "~/.local/share/opsgen/templates.bundle"
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """Where copier reads the templates from, and the commit of this opsgen's templates."""
+
+    src_path: str
+    ref: str
+
+
+def store_path() -> Path:
+    """The store's real path for the current user."""
+    return Path(os.path.expanduser(RECORDED_SOURCE))
+
+
+def _packaged_bundle() -> Path | None:
+    bundle = Path(str(resources.files("opsgen").joinpath("_data", "templates.bundle")))
+    return bundle if bundle.is_file() else None
+
+
+def _source_checkout_root() -> Path:
+    # Running from a source checkout (an editable install): build the bundle from the tree.
+    return Path(__file__).resolve().parents[2]
+
+
+def _dev_bundle() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "opsgen"
+    out = cache / f"dev-{__version__}" / "templates.bundle"
+    build_bundle(_source_checkout_root(), __version__, out)
+    return out
+
+
+def _tags(heads: dict[str, str]) -> set[tuple[str, str]]:
+    return {(ref, commit) for ref, commit in heads.items() if ref.startswith("refs/tags/")}
+
+
+def refresh_released_store() -> None:
+    """Seed the store from an installed wheel's bundle if it lacks any of its versions.
+
+    Cheap (two small files read), so every opsgen command runs it: after an upgrade, the next
+    opsgen command makes plain ``copier update`` see the new templates.
+    """
+    bundle = _packaged_bundle()
+    if bundle is not None:
+        _seed(bundle, released=True)
+
+
+def ensure_seeded() -> TemplateSource:
+    """Make the store hold this opsgen's templates; return the source and ref to render from."""
+    bundle = _packaged_bundle()
+    released = bundle is not None
+    if bundle is None:
+        bundle = _dev_bundle()
+    ours = _seed(bundle, released=released)
+    return TemplateSource(src_path=RECORDED_SOURCE, ref=ours["refs/heads/main"])
+
+
+def _seed(bundle: Path, *, released: bool) -> dict[str, str]:
+    ours = read_heads(bundle.with_suffix(".heads"))
+    target = store_path()
+    theirs = read_heads(target.with_suffix(".heads")) if target.is_file() else {}
+    # A released store only grows; a source checkout's store follows the working tree.
+    stale = not _tags(ours) <= _tags(theirs) if released else ours != theirs
+    if stale:
+        _install(bundle, target)
+    return ours
+
+
+def _install(bundle: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (".bundle", ".heads"):
+        source = bundle.with_suffix(suffix)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+            shutil.copyfile(source, tmp.name)
+        os.replace(tmp.name, target.with_suffix(suffix))

@@ -1,0 +1,59 @@
+"""``opsgen update``: every layer of a project to the installed templates, reported per file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsgen import __version__
+from opsgen.catalog import LAYER_ORDER
+from opsgen.engine import answers_file, copier_update
+from opsgen.errors import UsageError
+from opsgen.gitops import changed_files, is_clean
+
+CONFLICT_MARKER = "<<<<<<< before updating"
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """Each changed file with its state: new, merged, conflict or removed."""
+
+    project: Path
+    version: str
+    files: dict[str, str]
+
+    @property
+    def conflicts(self) -> list[str]:
+        """The files left with conflict markers."""
+        return sorted(path for path, state in self.files.items() if state == "conflict")
+
+
+def layer_answer_files(project: Path) -> list[str]:
+    """The answers files of the project's layers, base layer first."""
+    names = [answers_file(layer) for layer in LAYER_ORDER]
+    return [name for name in names if (project / name).is_file()]
+
+
+def _state(project: Path, status: str, path: str) -> str:
+    if "D" in status:
+        return "removed"
+    if status in ("??", "A "):
+        return "new"
+    text = (project / path).read_text(encoding="utf-8", errors="replace")
+    return "conflict" if CONFLICT_MARKER in text else "merged"
+
+
+def update_project(project: Path) -> UpdateReport:
+    """Update every layer; leave the changes uncommitted for review."""
+    project = project.resolve()
+    layers = layer_answer_files(project)
+    if not layers:
+        raise UsageError(f"{project}: no .copier-answers.yml; not a project made by opsgen")
+    if not (project / ".git").exists():
+        raise UsageError(f"{project}: updates need git (copier merges with it); run `git init`")
+    if not is_clean(project):
+        raise UsageError(f"{project}: has uncommitted changes; commit or stash them first")
+    for name in layers:
+        copier_update(project, name)
+    files = {path: _state(project, status, path) for status, path in changed_files(project)}
+    return UpdateReport(project=project, version=__version__, files=files)
