@@ -30,7 +30,8 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool =
         raise GenerationError("git: not found on PATH; opsgen needs git") from None
     except subprocess.CalledProcessError as error:
         detail = (error.stderr or error.stdout).strip().splitlines()
-        raise GenerationError(f"git {args[0]}: {detail[-1] if detail else 'failed'}") from None
+        verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+        raise GenerationError(f"git {verb}: {detail[-1] if detail else 'failed'}") from None
     return result.stdout.strip() if strip else result.stdout
 
 

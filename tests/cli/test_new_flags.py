@@ -1,0 +1,130 @@
+"""`opsgen new DEST --defaults` and flags: generation, dry runs, refusals and atomicity."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from clirun import opsgen, opsgen_process, snapshot
+
+
+def git_log(repo: Path) -> list[str]:
+    out = subprocess.run(["git", "-C", str(repo), "log", "--format=%s"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+def test_defaults_make_a_git_repo_with_one_clean_commit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dest = tmp_path / "acme-web"
+    run = opsgen(capsys, "new", dest, "--defaults")
+    assert run.code == 0, run.err
+    assert len(git_log(dest)) == 1
+    status = subprocess.run(["git", "-C", str(dest), "status", "--porcelain"],
+                            capture_output=True, text=True, check=True).stdout
+    assert status == ""
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["name"] == "acme-web"
+    assert answers["_src_path"] == "~/.local/share/opsgen/templates.bundle"
+    assert answers["_commit"].startswith("v")
+    assert f"wrote {len(run.out.splitlines()) - 2} files" in run.out
+    # No copier tasks: nothing in the template may ever need --trust.
+    assert not list(tmp_path.glob(".opsgen-*"))
+
+
+def test_into_an_existing_empty_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    dest = tmp_path / "svc"
+    dest.mkdir()
+    assert opsgen(capsys, "new", dest, "--defaults").code == 0
+    assert (dest / ".copier-answers.yml").is_file()
+
+
+def test_non_empty_destination_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    dest = tmp_path / "svc"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("mine", encoding="utf-8")
+    run = opsgen(capsys, "new", dest, "--defaults")
+    assert run.code == 2
+    assert "not empty" in run.err
+    assert snapshot(dest) == {"notes.txt": b"mine"}
+
+
+def test_dry_run_lists_files_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dest = tmp_path / "svc"
+    run = opsgen(capsys, "new", dest, "--defaults", "--dry-run")
+    assert run.code == 0, run.err
+    assert "Dockerfile" in run.out.split()
+    assert "would write" in run.out
+    assert not dest.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_set_changes_a_tool(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    dest = tmp_path / "svc"
+    run = opsgen(capsys, "new", dest, "--defaults", "--set", "incident_management=pagerduty")
+    assert run.code == 0, run.err
+    text = (dest / "monitoring" / "alertmanager" / "alertmanager.yml").read_text(encoding="utf-8")
+    assert "pagerduty" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (["--set", "continuous_integration=jenkinz"], "tools.continuous_integration:"),
+        (["--set", "nonsense"], "--set:"),
+        (["--set", "made_up_aspect=x"], "tools.made_up_aspect:"),
+        (["--layer", "quantumops"], "layers:"),
+    ],
+)
+def test_bad_flags_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], key: str
+) -> None:
+    run = opsgen(capsys, "new", tmp_path / "svc", "--defaults", *args)
+    assert run.code == 2
+    assert run.err.strip().splitlines() == [run.err.strip()]
+    assert run.err.startswith(f"opsgen: error: {key}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_destination_name_must_be_a_slug_with_defaults(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run = opsgen(capsys, "new", tmp_path / "Not A Slug", "--defaults")
+    assert run.code == 2
+    assert run.err.startswith("opsgen: error: name:")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_a_terminal_new_explains_how_to_run_non_interactively(tmp_path: Path) -> None:
+    run = opsgen_process("new", tmp_path / "svc")
+    assert run.code == 2
+    assert "--defaults" in run.err and "--config" in run.err
+    assert len(run.err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    run = opsgen_process("new", tmp_path / "svc", "--frobnicate")
+    assert run.code == 2
+    assert len(run.err.strip().splitlines()) == 1
+    assert "--frobnicate" in run.err
+
+
+def test_a_failed_commit_leaves_the_destination_as_it_was(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real failure of the real git: an author date it cannot parse makes `git commit` fail
+    # after every file was rendered, the latest point at which generation can fail.
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "not a date at all")
+    dest = tmp_path / "svc"
+    dest.mkdir()
+    run = opsgen(capsys, "new", dest, "--defaults")
+    assert run.code == 1
+    assert "git commit" in run.err
+    assert list(dest.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["svc"]

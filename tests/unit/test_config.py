@@ -1,0 +1,139 @@
+"""Config validation: every rule, with errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsgen.catalog import Catalog, default_catalog, parse_catalog
+from opsgen.config import Overrides, config_from_answers, read_config_file, resolve
+from opsgen.errors import ConfigError
+
+# A tiny catalog built inline: an mlops-only aspect lets us test layer rules before the real
+# mlops layer ships, and a rule lets us test compatibility independently of the real data.
+TINY: dict[str, Any] = {
+    "layers": [
+        {"id": "devops", "title": "DevOps", "ready": True, "checks": []},
+        {"id": "mlops", "title": "MLOps", "ready": True, "checks": []},
+        {"id": "dataops", "title": "DataOps", "ready": False, "checks": []},
+    ],
+    "aspects": [
+        {"id": "ci", "title": "CI", "layers": ["devops", "mlops"],
+         "tools": [{"id": "gha", "title": "GHA"}, {"id": "gitlab", "title": "GitLab"}]},
+        {"id": "boxes", "title": "Boxes", "layers": ["devops"], "multiple": True,
+         "tools": [{"id": "docker", "title": "Docker"}, {"id": "k8s", "title": "K8s"}]},
+        {"id": "ml", "title": "ML", "layers": ["mlops"],
+         "tools": [{"id": "sklearn", "title": "sklearn"}]},
+    ],
+    "rules": [{"when": {"ci": "gitlab"}, "requires": {"boxes": ["k8s"]}, "reason": "demo rule"}],
+}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Catalog:
+    return parse_catalog(TINY)
+
+
+def error_of(catalog: Catalog, raw: dict[str, Any], overrides: Overrides = Overrides()) -> str:
+    with pytest.raises(ConfigError) as info:
+        resolve(catalog, raw, overrides)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_defaults_fill_every_applicable_aspect(tiny: Catalog) -> None:
+    config = resolve(tiny, {"name": "acme"}, Overrides())
+    assert config.layers == ("devops",)
+    assert dict(config.tools) == {"ci": "gha", "boxes": ("docker",)}
+
+
+def test_layers_add_their_aspects_and_keep_catalog_order(tiny: Catalog) -> None:
+    config = resolve(tiny, {"name": "acme", "layers": ["mlops"]}, Overrides())
+    assert config.layers == ("devops", "mlops")
+    assert config.tools["ml"] == "sklearn"
+
+
+def test_flags_override_the_file(tiny: Catalog) -> None:
+    raw = {"name": "acme", "tools": {"ci": "gitlab", "boxes": ["k8s"]}}
+    config = resolve(tiny, raw, Overrides(sets=("boxes=docker,k8s",)))
+    assert config.tools["boxes"] == ("docker", "k8s")
+    assert config.tools["ci"] == "gitlab"
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({}, "name:"),
+        ({"name": ""}, "name:"),
+        ({"name": "Acme"}, "name:"),
+        ({"name": "a/b"}, "name:"),
+        ({"name": "../x"}, "name:"),
+        ({"name": "a b"}, "name:"),
+        ({"name": "a'b"}, "name:"),
+        ({"name": 'a"b'}, "name:"),
+        ({"name": "-ab"}, "name:"),
+        ({"name": "ab-"}, "name:"),
+        ({"name": 12}, "name:"),
+        ({"name": "ok", "colour": "red"}, "colour: unknown key"),
+        ({"name": "ok", "tools": {"cd": "x"}}, "tools.cd: unknown aspect"),
+        ({"name": "ok", "tools": {"ci": "jenkinz"}}, "tools.ci: 'jenkinz' is not a tool"),
+        ({"name": "ok", "tools": {"ml": "sklearn"}}, "tools.ml: belongs to layer mlops"),
+        ({"name": "ok", "tools": {"ci": ["gha"]}}, "tools.ci: takes a single tool"),
+        ({"name": "ok", "tools": {"boxes": []}}, "tools.boxes: choose at least one"),
+        ({"name": "ok", "tools": {"boxes": ["docker", "nope"]}}, "tools.boxes: 'nope'"),
+        ({"name": "ok", "tools": "gha"}, "tools: must be a mapping"),
+        ({"name": "ok", "layers": ["bogus"]}, "layers: 'bogus' is not a layer"),
+        ({"name": "ok", "layers": ["dataops"]}, "layers: 'dataops' has no templates"),
+        ({"name": "ok", "description": ["x"]}, "description: must be text"),
+        ({"name": "ok", "tools": {"ci": "gitlab"}}, "tools.ci: 'gitlab' needs boxes to be k8s"),
+    ],
+)
+def test_bad_input_names_the_key(tiny: Catalog, raw: dict[str, Any], key: str) -> None:
+    assert error_of(tiny, raw).startswith(key)
+
+
+def test_bad_set_flag_names_the_flag(tiny: Catalog) -> None:
+    assert error_of(tiny, {"name": "ok"}, Overrides(sets=("ci",))).startswith("--set:")
+
+
+def test_compatible_pair_passes_the_rule(tiny: Catalog) -> None:
+    config = resolve(tiny, {"name": "ok", "tools": {"ci": "gitlab", "boxes": "k8s"}}, Overrides())
+    assert config.tools["boxes"] == ("k8s",)
+
+
+def test_real_rule_terraform_deploy_needs_terraform_iac() -> None:
+    raw = {"name": "ok", "tools": {"infrastructure_as_code": "none"}}
+    message = error_of(default_catalog(), raw)
+    assert message.startswith("tools.continuous_deployment: 'terraform' needs infrastructure_as_code")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: [unclosed\n", "opsgen.yaml: is not valid YAML at line"),
+        ("", "opsgen.yaml: is empty"),
+        ("# only a comment\n", "opsgen.yaml: is empty"),
+        ("- a\n- b\n", "opsgen.yaml: must be a mapping"),
+    ],
+)
+def test_unreadable_files_name_the_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "opsgen.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_config_file(path)
+    assert str(info.value).startswith(expected)
+
+
+def test_missing_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^nope\.yaml: no such file"):
+        read_config_file(tmp_path / "nope.yaml")
+
+
+def test_answers_round_trip_to_the_same_config() -> None:
+    catalog = default_catalog()
+    raw = {"name": "acme", "description": 'x {{ y }} "z"', "tools": {"incident_management": "slack"}}
+    config = resolve(catalog, raw, Overrides())
+    assert config_from_answers(catalog, config.answers()) == config
