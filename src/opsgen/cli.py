@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub.add_parser("schema", help="print the config's JSON Schema")
     update = sub.add_parser("update", help="bring a project to the installed templates")
     update.add_argument("project", nargs="?", type=Path, default=Path("."))
+    set_ = sub.add_parser("set", help="change tool choices of an existing project")
+    set_.add_argument("args", nargs="+", metavar="[PROJECT] ASPECT=TOOL")
     return parser
 
 
@@ -131,8 +133,23 @@ def _cmd_update(args: argparse.Namespace) -> int:
     return 1 if report.conflicts else 0
 
 
+def _cmd_set(args: argparse.Namespace) -> int:
+    from opsgen.report import print_update
+    from opsgen.update import set_tools
+
+    values: list[str] = args.args
+    project = Path(".")
+    if "=" not in values[0]:
+        project, values = Path(values[0]), values[1:]
+    if not values:
+        raise UsageError("set: give at least one ASPECT=TOOL")
+    report = set_tools(project, tuple(values))
+    print_update(report)
+    return 1 if report.conflicts else 0
+
+
 COMMANDS = {"new": _cmd_new, "catalog": _cmd_catalog, "config": _cmd_config,
-            "update": _cmd_update}
+            "update": _cmd_update, "set": _cmd_set}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -116,8 +116,11 @@ def _move_into_place(staged: Path, dest: Path) -> None:
         raise GenerationError(f"{dest}: could not move the project into place ({error})") from None
 
 
-def copier_update(project: Path, layer_answers: str) -> None:
-    """Bring one layer of ``project`` to this opsgen's templates with copier's 3-way merge."""
+def copier_update(project: Path, layer_answers: str, data: dict[str, Any] | None = None) -> None:
+    """Bring one layer of ``project`` to this opsgen's templates with copier's 3-way merge.
+
+    ``data`` changes answers on the way (``opsgen set``); the rest keep their recorded values.
+    """
     from copier import run_update
     from copier.errors import CopierError
 
@@ -126,6 +129,7 @@ def copier_update(project: Path, layer_answers: str) -> None:
         run_update(
             project,
             answers_file=layer_answers,
+            data=data or {},
             vcs_ref=source.ref,
             defaults=True,
             overwrite=True,

@@ -1,0 +1,106 @@
+"""The generated project on the defaults works out of the box: `make test` passes and
+`make run` serves health, metrics and JSON logs — run for real, as its README says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from clirun import opsgen
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from opsgen.cli import main
+
+    dest = tmp_path_factory.mktemp("generated") / "acme-web"
+    assert main(["new", str(dest), "--defaults"]) == 0
+    return dest
+
+
+def make(project: Path, *targets: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", *targets], cwd=project, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+        return response.status, response.read().decode()
+
+
+def test_readme_gives_the_two_commands_first(project: Path) -> None:
+    head = "\n".join((project / "README.md").read_text(encoding="utf-8").splitlines()[:12])
+    assert "make run" in head
+    assert "make test" in head
+    assert "```mermaid" in (project / "README.md").read_text(encoding="utf-8")
+
+
+def test_make_test_passes(project: Path) -> None:
+    result = make(project, "test")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert " passed" in result.stdout
+
+
+def test_make_run_serves_health_metrics_and_json_logs(project: Path) -> None:
+    assert make(project, "setup").returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        ["make", "run", f"PORT={port}"], cwd=project, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "service did not answer within 60 s"
+                time.sleep(0.3)
+        assert status == 200
+        assert json.loads(body)["status"] == "ok"
+        status, metrics = get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        assert "# TYPE" in metrics and "healthz" in metrics
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    log_lines = [line for line in output.splitlines() if line.startswith("{")]
+    assert log_lines, output
+    for line in log_lines:
+        record = json.loads(line)
+        assert {"level", "message"} <= set(record) or {"levelname", "msg"} <= set(record), record
+
+
+def test_update_without_template_changes_reports_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults").code == 0
+    run = opsgen(capsys, "update", dest)
+    assert run.code == 0, run.err
+    assert "no changes" in run.out
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_help_lists_run_and_test(project: Path) -> None:
+    result = make(project, "help")
+    assert "run" in result.stdout and "test" in result.stdout
