@@ -85,9 +85,11 @@ def test_make_run_serves_health_metrics_and_json_logs(project: Path) -> None:
         output, _ = server.communicate(timeout=30)
     log_lines = [line for line in output.splitlines() if line.startswith("{")]
     assert log_lines, output
-    for line in log_lines:
-        record = json.loads(line)
-        assert {"level", "message"} <= set(record) or {"levelname", "msg"} <= set(record), record
+    records = [json.loads(line) for line in log_lines]
+    for record in records:
+        assert {"ts", "level", "message", "service"} <= set(record), record
+        assert record["service"] == "acme-web"
+    assert any(r.get("path") == "/healthz" or "/healthz" in r["message"] for r in records), records
 
 
 def test_update_without_template_changes_reports_nothing(
