@@ -8,12 +8,9 @@ from pathlib import Path
 
 from opsgen.errors import GenerationError
 
-_FALLBACK_IDENTITY = {
-    "GIT_AUTHOR_NAME": "opsgen",
-    "GIT_AUTHOR_EMAIL": "opsgen@users.noreply.invalid",
-    "GIT_COMMITTER_NAME": "opsgen",
-    "GIT_COMMITTER_EMAIL": "opsgen@users.noreply.invalid",
-}
+# git takes EMAIL only when user.email is not configured, so the user's own identity wins and a
+# machine without one (a fresh CI box) still gets a commit, without spending a process to ask.
+_FALLBACK_EMAIL = "opsgen@users.noreply.invalid"
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool = True) -> str:
@@ -35,26 +32,13 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool =
     return result.stdout.strip() if strip else result.stdout
 
 
-def _identity_env(repo: Path) -> dict[str, str]:
-    # Use the user's identity when git has one; otherwise commit as opsgen rather than fail.
-    probe = subprocess.run(
-        ["git", "-C", str(repo), "var", "GIT_COMMITTER_IDENT"], capture_output=True, check=False
-    )
-    return {} if probe.returncode == 0 else dict(_FALLBACK_IDENTITY)
-
-
 def init_and_commit(repo: Path, message: str) -> None:
     """Make ``repo`` a git repository whose one commit holds every file in it."""
     git(repo, "init", "-q", "-b", "main")
-    commit_all(repo, message)
-
-
-def commit_all(repo: Path, message: str) -> None:
-    """Commit every change in ``repo`` (no-op when nothing changed)."""
     git(repo, "add", "-A")
-    if git(repo, "status", "--porcelain"):
-        git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message,
-            env=_identity_env(repo))
+    # A fresh render always has files: no need to ask git whether anything changed.
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message,
+        env={"EMAIL": os.environ.get("EMAIL", _FALLBACK_EMAIL)})
 
 
 def is_clean(repo: Path) -> bool:

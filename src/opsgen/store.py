@@ -7,6 +7,7 @@ with its own bundle (which holds every older release too); an older opsgen leave
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -15,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from opsgen import __version__
-from opsgen.bundle import build_bundle, read_heads
+from opsgen.bundle import RELEASES, TEMPLATE_PATHS, build_bundle, read_heads
 
 RECORDED_SOURCE = "~/.local/share/opsgen/templates.bundle"
 
@@ -43,10 +44,31 @@ def _source_checkout_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def _tree_stamp(root: Path) -> str:
+    """Fingerprint the template inputs (path, size, mtime, mode): unchanged means no rebuild."""
+    digest = hashlib.sha256(__version__.encode())
+    for name in (*TEMPLATE_PATHS, str(RELEASES), "src/opsgen/bundle.py"):
+        top = root / name
+        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
+            try:
+                st = path.lstat()
+            except FileNotFoundError:
+                continue
+            relative = path.relative_to(root).as_posix()
+            digest.update(f"{relative}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
+    return digest.hexdigest()
+
+
 def _dev_bundle() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "opsgen"
     out = cache / f"dev-{__version__}" / "templates.bundle"
-    build_bundle(_source_checkout_root(), __version__, out)
+    root = _source_checkout_root()
+    stamp = out.with_suffix(".stamp")
+    current = _tree_stamp(root)
+    built = out.is_file() and out.with_suffix(".heads").is_file()
+    if not (built and stamp.is_file() and stamp.read_text(encoding="utf-8") == current):
+        build_bundle(root, __version__, out)
+        stamp.write_text(current, encoding="utf-8")
     return out
 
 
