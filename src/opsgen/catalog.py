@@ -89,6 +89,8 @@ class Validator:
     command: tuple[str, ...] = ()
     needs: str | None = None
     builtin: str | None = None
+    slow: bool = False  # a heavy tool: its tests are marked slow (CI still runs them)
+    preinstalled: bool = False  # no registry serves it: tests skip, saying so, where it is absent
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,8 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
                     command=tuple(v.get("command", ())),
                     needs=v.get("needs"),
                     builtin=v.get("builtin"),
+                    slow=bool(v.get("slow", False)),
+                    preinstalled=bool(v.get("preinstalled", False)),
                 )
                 for key, v in (data.get("validators") or {}).items()
             },

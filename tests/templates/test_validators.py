@@ -1,0 +1,425 @@
+"""Every generated file passes the real validator of its tool, as the catalog says.
+
+The test matrix is derived from the catalog: the default project, then one project per
+non-default tool of every aspect (the rest on defaults). Each (project, check) is one test. The
+negative tests break a generated file the way a template bug would and prove the check catches it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from validation import (
+    check_id,
+    checks_for,
+    matching_files,
+    run_check,
+    slow_validators,
+)
+
+from opsgen.catalog import BASE_LAYER, Catalog, Check, default_catalog
+from opsgen.cli import main
+from opsgen.config import Overrides, ProjectConfig, resolve
+from opsgen.errors import ConfigError
+
+CATALOG: Catalog = default_catalog()
+SLOW = slow_validators()
+
+
+# --- The configs under test, from the catalog ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A project to generate: its name (the folder, hence the project name) and its flags."""
+
+    name: str
+    layers: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        flags = [f for layer in self.layers for f in ("--layer", layer)]
+        flags += [f for item in self.sets for f in ("--set", item)]
+        return ("--defaults", *flags)
+
+    def config(self) -> ProjectConfig:
+        overrides = Overrides(layers=self.layers, sets=self.sets)
+        return resolve(CATALOG, {"name": self.name}, overrides)
+
+
+DEFAULTS = Setup(name=f"{BASE_LAYER}-defaults")
+
+
+def _layers_for(aspect_layers: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The extra layers a project needs to offer an aspect, or None if no such layer is ready."""
+    if BASE_LAYER in aspect_layers:
+        return ()
+    ready = [layer for layer in aspect_layers if CATALOG.layer(layer).ready]
+    return (ready[0],) if ready else None
+
+
+def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
+    """``(id, setup, reason to skip or None)`` for every non-default tool of every aspect."""
+    for aspect in CATALOG.aspects:
+        layers = _layers_for(aspect.layers)
+        for tool in aspect.tools[1:]:
+            choice = f"{aspect.id}={tool.id}"
+            if layers is None:
+                yield choice, DEFAULTS, f"{choice}: none of its layers has templates yet"
+                continue
+            setup = Setup(name=f"{aspect.id}-{tool.id}".replace("_", "-"), layers=layers,
+                          sets=(choice,))
+            try:
+                setup.config()
+            except ConfigError as error:
+                yield choice, setup, f"{choice} is rejected with the defaults: {error}"
+            else:
+                yield choice, setup, None
+
+
+def default_setups() -> list[Setup]:
+    """The base layer on defaults, then each other ready layer added to it on defaults."""
+    others = [layer.id for layer in CATALOG.layers if layer.ready and layer.id != BASE_LAYER]
+    return [DEFAULTS, *(Setup(name=f"{layer}-defaults", layers=(layer,)) for layer in others)]
+
+
+def default_check_params() -> list[object]:
+    params: list[object] = []
+    for setup in default_setups():
+        for check in checks_for(CATALOG, setup.config()):
+            marks = [pytest.mark.slow] if check.validator in SLOW else []
+            params.append(pytest.param(setup, check, marks=marks,
+                                       id=f"{setup.name}-{check_id(check)}"))
+    return params
+
+
+def tool_check_params() -> list[object]:
+    params: list[object] = []
+    for choice, setup, skip in tool_setups():
+        if skip is not None:
+            params.append(pytest.param(setup, None, id=choice,
+                                       marks=[pytest.mark.slow, pytest.mark.skip(reason=skip)]))
+            continue
+        for check in checks_for(CATALOG, setup.config()):
+            params.append(pytest.param(setup, check, marks=[pytest.mark.slow],
+                                       id=f"{choice}-{check_id(check)}"))
+    return params
+
+
+# --- Generated projects, once per setup per session ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def project_for(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[Setup], Path]:
+    """Generate (once per session) the project of a setup; returns its folder."""
+    made: dict[Setup, Path | str] = {}
+
+    def generate(setup: Setup) -> Path:
+        if setup not in made:
+            dest = tmp_path_factory.mktemp("generated") / setup.name
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                code = main(["new", str(dest), *setup.args])
+            made[setup] = (
+                dest if code == 0
+                else f"`opsgen new DEST {' '.join(setup.args)}` exited {code}:\n{out.getvalue()}"
+            )
+        result = made[setup]
+        if isinstance(result, str):
+            raise AssertionError(result)
+        return result
+
+    return generate
+
+
+@pytest.mark.parametrize(("setup", "check"), default_check_params())
+def test_default_project_passes(
+    project_for: Callable[[Setup], Path], setup: Setup, check: Check
+) -> None:
+    run_check(project_for(setup), check, CATALOG)
+
+
+@pytest.mark.parametrize(("setup", "check"), tool_check_params())
+def test_every_tool_passes(
+    project_for: Callable[[Setup], Path], setup: Setup, check: Check
+) -> None:
+    run_check(project_for(setup), check, CATALOG)
+
+
+def test_the_default_project_has_checks() -> None:  # the parametrized tests could be vacuous
+    assert checks_for(CATALOG, DEFAULTS.config()), "the catalog gives the default project no check"
+
+
+# --- A description that quoting, Jinja and encodings could trip on -------------------------------
+
+TRICKY_DESCRIPTION = "He said \"hi\" {{ x }} {% if %} 'q'\nünïcode ✓"
+PARSERS: dict[str, Callable[[Path], object]] = {
+    ".yml": lambda p: list(yaml.safe_load_all(p.read_text(encoding="utf-8"))),
+    ".yaml": lambda p: list(yaml.safe_load_all(p.read_text(encoding="utf-8"))),
+    ".toml": lambda p: tomllib.loads(p.read_text(encoding="utf-8")),
+    ".json": lambda p: json.loads(p.read_text(encoding="utf-8")),
+    ".py": lambda p: compile(p.read_bytes(), str(p), "exec", dont_inherit=True),
+}
+
+
+@pytest.fixture(scope="module")
+def tricky_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tricky")
+    config = root / "opsgen.yaml"
+    config.write_text(
+        yaml.safe_dump({"name": "tricky-desc", "description": TRICKY_DESCRIPTION},
+                       allow_unicode=True),
+        encoding="utf-8",
+    )
+    dest = root / "tricky-desc"
+    assert main(["new", str(dest), "--config", str(config)]) == 0
+    return dest
+
+
+def test_a_tricky_description_keeps_every_file_parseable(tricky_project: Path) -> None:
+    failures = []
+    parsed = 0
+    for path in sorted(tricky_project.rglob("*")):
+        parse = PARSERS.get(path.suffix)
+        if parse is None or ".git" in path.relative_to(tricky_project).parts:
+            continue
+        parsed += 1
+        try:
+            parse(path)
+        except Exception as error:  # each parser has its own error type
+            failures.append(f"{path.relative_to(tricky_project)}: {type(error).__name__}: {error}")
+    assert parsed, "no parseable file was generated"
+    assert not failures, "\n".join(failures)
+
+
+def test_a_tricky_description_is_kept_literally(tricky_project: Path) -> None:
+    answers = yaml.safe_load((tricky_project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["description"] == TRICKY_DESCRIPTION
+    readme = tricky_project / "README.md"
+    assert readme.is_file(), "the project has no README.md"
+    assert TRICKY_DESCRIPTION in readme.read_text(encoding="utf-8")
+
+
+# --- Negative tests: the runner bites --------------------------------------------------------------
+# Each breakage is keyed by the glob of the files it breaks (project paths, not tools). Every check
+# of the default project on that glob must fail on at least one of its breakages; together with
+# the positive tests (the same check passes on the unbroken file) that proves it discriminates.
+
+Breakage = Callable[[Path, list[str]], None]
+
+
+def _edit_yaml(path: Path, edit: Callable[[Any], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _edit_workflow(path: Path, edit: Callable[[Any], None]) -> None:
+    """Edit a workflow as YAML, keeping its ``on:`` key (YAML 1.1 loads it as ``True``)."""
+    def edit_keeping_on(data: Any) -> None:
+        if True in data:
+            data["on"] = data.pop(True)
+        edit(data)
+    _edit_yaml(path, edit_keeping_on)
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _first_alert(data: Any) -> Any:
+    return next(r for g in data["groups"] for r in g["rules"] if "alert" in r)
+
+
+def _break_promql(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: _first_alert(d).update(expr="rate(up[5m]"))
+
+
+def _drop_runbook(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0],
+               lambda d: _first_alert(d).get("annotations", {}).pop("runbook_url", None))
+
+
+def _orphan_runbook(root: Path, files: list[str]) -> None:
+    runbooks = root / "docs" / "runbooks"
+    runbooks.mkdir(parents=True, exist_ok=True)
+    (runbooks / "NoSuchAlert.md").write_text("# NoSuchAlert\n", encoding="utf-8")
+
+
+def _expect_no_alert(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for case in data["tests"]:
+            for alert_test in case.get("alert_rule_test") or ():
+                if alert_test.get("exp_alerts"):
+                    alert_test["exp_alerts"] = []
+                    return
+        raise AssertionError("breakage: no alert_rule_test expects an alert")
+    _edit_yaml(root / files[0], edit)
+
+
+def _duplicate_scrape_job(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0],
+               lambda d: d["scrape_configs"].append(dict(d["scrape_configs"][0])))
+
+
+def _undefined_receiver(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["route"].update(receiver="nobody-here"))
+
+
+def _unknown_service_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        next(iter(data["services"].values()))["no_such_compose_key"] = True
+    _edit_yaml(root / files[0], edit)
+
+
+def _unpinned_apt(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nRUN apt-get update && apt-get install curl\n")
+
+
+def _misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(iter(data["jobs"].values()))
+        job["runs-onn"] = job.pop("runs-on")
+    _edit_workflow(root / files[0], edit)
+
+
+def _needs_unknown_job(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        next(iter(data["jobs"].values()))["needs"] = ["no-such-job"]
+    _edit_workflow(root / files[0], edit)
+
+
+def _script_injection(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        data["on"] = {"pull_request_target": None}
+        data["jobs"]["injected"] = {
+            "runs-on": "ubuntu-24.04",
+            "permissions": {"contents": "write"},
+            "steps": [
+                {"uses": "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+                 "with": {"ref": "${{ github.event.pull_request.head.sha }}"}},
+                {"run": 'echo "${{ github.event.pull_request.title }}"'},
+            ],
+        }
+    _edit_workflow(root / files[0], edit)
+
+
+def _broken_toml(root: Path, files: list[str]) -> None:
+    _append(root / files[0], '\n[project\nname = "x"\n')
+
+
+def _broken_python(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\ndef broken(:\n    pass\n")
+
+
+def _unformatted_terraform(root: Path, files: list[str]) -> None:
+    tf = sorted((root / files[0]).glob("*.tf"))[0]
+    _append(tf, '\nvariable "opsgen_broken" {\ndefault="x"\n}\n')
+
+
+def _unbalanced_hcl(root: Path, files: list[str]) -> None:
+    _append(root / files[0], '\nresource "null_resource" "broken" {\n')
+
+
+def _dashboard_without_grid(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["panels"][0]["gridPos"]
+    data["panels"][-1]["targets"] = []
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _incomplete_hook(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0],
+               lambda d: d["repos"].append({"repo": "local", "hooks": [{"id": "broken"}]}))
+
+
+def _committed_secret(root: Path, files: list[str]) -> None:
+    leak = root / "leaked_settings.py"
+    leak.write_text(
+        'AWS_ACCESS_KEY_ID = "AKIAZ3MSJV2WQPLXN4TB"\n'
+        'AWS_SECRET_ACCESS_KEY = "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"\n',
+        encoding="utf-8",
+    )
+    subprocess.run(["git", "-C", str(root), "add", leak.name], check=True)
+
+
+def _unknown_module(root: Path, files: list[str]) -> None:
+    # Appended as text: a YAML round trip would re-indent the playbook, which ansible-lint
+    # reports on its own.
+    _append(root / files[0], "\n- name: Broken play\n  hosts: all\n  tasks:\n"
+                             "    - name: Use a module that does not exist\n"
+                             "      opsgen_no_such_module:\n        x: 1\n")
+
+
+BREAKAGES: dict[str, list[Breakage]] = {
+    "Dockerfile": [_unpinned_apt],
+    "compose.yaml": [_unknown_service_key],
+    "monitoring/prometheus/prometheus.yml": [_duplicate_scrape_job],
+    "monitoring/prometheus/rules/*.yml": [_break_promql, _drop_runbook, _orphan_runbook],
+    "monitoring/prometheus/tests/*.yml": [_expect_no_alert],
+    "monitoring/alertmanager/alertmanager.yml": [_undefined_receiver],
+    "monitoring/grafana/dashboards/*.json": [_dashboard_without_grid],
+    ".github/workflows/*.yml": [_misspelled_job_key, _needs_unknown_job, _script_injection],
+    "pyproject.toml": [_broken_toml],
+    "**/*.py": [_broken_python],
+    "infra/terraform": [_unformatted_terraform],
+    "infra/terraform/*.tf": [_unbalanced_hcl],
+    ".pre-commit-config.yaml": [_incomplete_hook],
+    ".secrets.baseline": [_committed_secret],
+    "deploy/ansible/site.yml": [_unknown_module],
+}
+
+
+def negative_params() -> list[object]:
+    params: list[object] = []
+    for check in checks_for(CATALOG, DEFAULTS.config()):
+        if check.files in BREAKAGES:
+            marks = [pytest.mark.slow] if check.validator in SLOW else []
+            params.append(pytest.param(check, marks=marks, id=check_id(check)))
+    return params
+
+
+def test_every_check_of_the_default_project_has_a_breakage() -> None:
+    uncovered = [check_id(c) for c in checks_for(CATALOG, DEFAULTS.config())
+                 if c.files not in BREAKAGES]
+    assert not uncovered, f"no negative test breaks the files of: {uncovered}"
+
+
+@pytest.mark.parametrize("check", negative_params())
+def test_a_broken_file_fails_its_check(
+    project_for: Callable[[Setup], Path], tmp_path: Path, check: Check
+) -> None:
+    source = project_for(DEFAULTS)
+    if not matching_files(source, check.files):
+        pytest.skip(f"nothing to break: {check.files!r} matches no generated file "
+                    "(test_default_project_passes fails for it)")
+    outcomes = []
+    for index, breakage in enumerate(BREAKAGES[check.files]):
+        broken = tmp_path / f"broken-{index}"
+        shutil.copytree(source, broken, symlinks=True)
+        breakage(broken, matching_files(broken, check.files))
+        try:
+            run_check(broken, check, CATALOG)
+        except AssertionError as error:
+            first_line = str(error).splitlines()[0]
+            outcomes.append(f"{breakage.__name__}: caught ({first_line})")
+            return
+        outcomes.append(f"{breakage.__name__}: passed")
+    raise AssertionError(
+        f"{check.validator} passed every broken copy of {check.files}:\n" + "\n".join(outcomes)
+    )
