@@ -75,16 +75,24 @@ def user_env(home: Path, venv: Path) -> dict[str, str]:
     return env
 
 
-def test_plain_copier_update_across_wheels(tmp_path: Path, wheels: tuple[Path, Path]) -> None:
-    old, new = wheels
+def new_user(tmp_path: Path, wheel: Path) -> tuple[Path, dict[str, str]]:
+    """A virtualenv with ``wheel`` installed and a fresh HOME: (venv, environment)."""
     venv = tmp_path / "venv"
     sh(sys.executable, "-m", "venv", "--system-site-packages", venv)
-    pip = venv / "bin" / "pip"
     home = tmp_path / "home"
     home.mkdir()
     env = user_env(home, venv)
+    install(venv, wheel, env)
+    return venv, env
 
-    sh(pip, "install", "-q", "--no-deps", old, env=env)
+
+def install(venv: Path, wheel: Path, env: dict[str, str]) -> None:
+    sh(venv / "bin" / "pip", "install", "-q", "--no-deps", "--force-reinstall", wheel, env=env)
+
+
+def test_plain_copier_update_across_wheels(tmp_path: Path, wheels: tuple[Path, Path]) -> None:
+    old, new = wheels
+    venv, env = new_user(tmp_path, old)
     assert sh("opsgen", "--version", env=env).strip() == f"opsgen {OLD}"
     project = tmp_path / "acme-web"
     sh("opsgen", "new", project, "--defaults", env=env)
@@ -96,7 +104,7 @@ def test_plain_copier_update_across_wheels(tmp_path: Path, wheels: tuple[Path, P
        "my notes", cwd=project, env=env)
 
     # Upgrade: the next opsgen command refreshes the store, then plain copier takes over.
-    sh(pip, "install", "-q", "--no-deps", "--force-reinstall", new, env=env)
+    install(venv, new, env)
     sh("opsgen", "catalog", env=env)
     sh("copier", "update", "--defaults", cwd=project, env=env)
     text = makefile.read_text(encoding="utf-8")
@@ -121,16 +129,11 @@ def test_an_older_opsgen_does_not_shrink_a_newer_store(
     tmp_path: Path, wheels: tuple[Path, Path]
 ) -> None:
     old, new = wheels
-    venv = tmp_path / "venv"
-    sh(sys.executable, "-m", "venv", "--system-site-packages", venv)
-    home = tmp_path / "home"
-    home.mkdir()
-    env = user_env(home, venv)
-    sh(venv / "bin" / "pip", "install", "-q", "--no-deps", new, env=env)
+    venv, env = new_user(tmp_path, new)
     sh("opsgen", "catalog", env=env)
-    sh(venv / "bin" / "pip", "install", "-q", "--no-deps", "--force-reinstall", old, env=env)
+    install(venv, old, env)
     sh("opsgen", "new", tmp_path / "svc", "--defaults", env=env)
-    heads = (home / ".local/share/opsgen/templates.heads").read_text(encoding="utf-8")
+    heads = (Path(env["HOME"]) / ".local/share/opsgen/templates.heads").read_text(encoding="utf-8")
     assert f"refs/tags/v{NEW}" in heads
     answers = yaml.safe_load((tmp_path / "svc/.copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["_commit"] == f"v{OLD}"
@@ -141,12 +144,7 @@ def test_opsgen_update_reports_each_file_and_exits_1_on_conflicts(
     tmp_path: Path, wheels: tuple[Path, Path]
 ) -> None:
     old, new = wheels
-    venv = tmp_path / "venv"
-    sh(sys.executable, "-m", "venv", "--system-site-packages", venv)
-    home = tmp_path / "home"
-    home.mkdir()
-    env = user_env(home, venv)
-    sh(venv / "bin" / "pip", "install", "-q", "--no-deps", old, env=env)
+    venv, env = new_user(tmp_path, old)
     project = tmp_path / "svc"
     sh("opsgen", "new", project, "--defaults", env=env)
     makefile = project / "Makefile"
@@ -160,7 +158,7 @@ def test_opsgen_update_reports_each_file_and_exits_1_on_conflicts(
     sh("git", "-c", "user.name=Dev", "-c", "user.email=dev@example.invalid", "commit", "-qam",
        "mine", cwd=project, env=env)
 
-    sh(venv / "bin" / "pip", "install", "-q", "--no-deps", "--force-reinstall", new, env=env)
+    install(venv, new, env)
     result = subprocess.run(["opsgen", "update", project], env=env, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
