@@ -290,6 +290,25 @@ def _unpinned_apt(root: Path, files: list[str]) -> None:
     _append(root / files[0], "\nRUN apt-get update && apt-get install curl\n")
 
 
+def _root_user(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nUSER root\n")
+
+
+def _ssh_open_to_the_world(root: Path, files: list[str]) -> None:
+    _append(root / files[0], (
+        '\nresource "aws_security_group" "opsgen_broken" {\n'
+        '  description = "broken on purpose"\n'
+        '  ingress {\n'
+        '    description = "ssh from anywhere"\n'
+        '    from_port   = 22\n'
+        '    to_port     = 22\n'
+        '    protocol    = "tcp"\n'
+        '    cidr_blocks = ["0.0.0.0/0"]\n'
+        '  }\n'
+        '}\n'
+    ))
+
+
 def _misspelled_job_key(root: Path, files: list[str]) -> None:
     def edit(data: Any) -> None:
         job = next(iter(data["jobs"].values()))
@@ -367,7 +386,7 @@ def _unknown_module(root: Path, files: list[str]) -> None:
 
 
 BREAKAGES: dict[str, list[Breakage]] = {
-    "Dockerfile": [_unpinned_apt],
+    "Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
     "monitoring/prometheus/prometheus.yml": [_duplicate_scrape_job],
     "monitoring/prometheus/rules/*.yml": [_break_promql, _drop_runbook, _orphan_runbook],
@@ -378,7 +397,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "pyproject.toml": [_broken_toml],
     "**/*.py": [_broken_python],
     "infra/terraform": [_unformatted_terraform],
-    "infra/terraform/*.tf": [_unbalanced_hcl],
+    "infra/terraform/*.tf": [_unbalanced_hcl, _ssh_open_to_the_world],
     ".pre-commit-config.yaml": [_incomplete_hook],
     ".secrets.baseline": [_committed_secret],
     "deploy/ansible/site.yml": [_unknown_module],
