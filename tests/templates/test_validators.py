@@ -309,6 +309,10 @@ def _ssh_open_to_the_world(root: Path, files: list[str]) -> None:
     ))
 
 
+def _unbalanced_groovy(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nstage('Broken') {\n    steps {\n")
+
+
 def _misspelled_job_key(root: Path, files: list[str]) -> None:
     def edit(data: Any) -> None:
         job = next(iter(data["jobs"].values()))
@@ -399,6 +403,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "infra/terraform": [_unformatted_terraform],
     "infra/terraform/*.tf": [_unbalanced_hcl, _ssh_open_to_the_world],
     ".pre-commit-config.yaml": [_incomplete_hook],
+    "Jenkinsfile": [_unbalanced_groovy],
     ".secrets.baseline": [_committed_secret],
     "deploy/ansible/site.yml": [_unknown_module],
 }
