@@ -1,7 +1,8 @@
 """Every generated file passes the real validator of its tool, as the catalog says.
 
 The test matrix is derived from the catalog: the default project, then one project per
-non-default tool of every aspect (the rest on defaults). Each (project, check) is one test. The
+non-default tool of every aspect (the rest on defaults; a tool that a rule rejects next to the
+defaults gets the choices the rule pairs it with). Each (project, check) is one test. The
 negative tests break a generated file the way a template bug would and prove the check catches it.
 """
 
@@ -70,8 +71,35 @@ def _layers_for(aspect_layers: tuple[str, ...]) -> tuple[str, ...] | None:
     return (ready[0],) if ready else None
 
 
+def rule_partners(aspect_id: str, tool_id: str) -> list[tuple[str, ...]]:
+    """Choices that catalog.rules pair with ``aspect_id=tool_id``, to retry a rejected tool with.
+
+    Both directions: what the tool requires (the first allowed tool of each required aspect),
+    and what requires the tool (the other choices of a rule that allows only tools like it).
+    """
+    partners: list[tuple[str, ...]] = []
+    for rule in CATALOG.rules:
+        if (aspect_id, tool_id) in rule.when:
+            partners.append(tuple(f"{a}={allowed[0]}" for a, allowed in rule.requires))
+        if any(a == aspect_id and tool_id in allowed for a, allowed in rule.requires):
+            partners.append(tuple(f"{a}={t}" for a, t in rule.when if (a, t) != (aspect_id, tool_id)))
+    return list(dict.fromkeys(p for p in partners if p))
+
+
+def _setup_for(layers: tuple[str, ...], sets: tuple[str, ...]) -> Setup:
+    """One setup per set of choices (in catalog order), so a pair is generated once."""
+    order = {aspect.id: index for index, aspect in enumerate(CATALOG.aspects)}
+    sets = tuple(sorted(sets, key=lambda item: order[item.split("=", 1)[0]]))
+    name = "-".join(item.replace("=", "-") for item in sets).replace("_", "-")
+    return Setup(name=name, layers=layers, sets=sets)
+
+
 def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
-    """``(id, setup, reason to skip or None)`` for every non-default tool of every aspect."""
+    """``(id, setup, reason to skip or None)`` for every non-default tool of every aspect.
+
+    A tool that a rule rejects next to the defaults is retried with the choices the rules pair
+    it with (``rule_partners``), so that tools which only work in pairs are validated too.
+    """
     for aspect in CATALOG.aspects:
         layers = _layers_for(aspect.layers)
         for tool in aspect.tools[1:]:
@@ -79,14 +107,24 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
             if layers is None:
                 yield choice, DEFAULTS, f"{choice}: none of its layers has templates yet"
                 continue
-            setup = Setup(name=f"{aspect.id}-{tool.id}".replace("_", "-"), layers=layers,
-                          sets=(choice,))
+            setup = _setup_for(layers, (choice,))
             try:
                 setup.config()
             except ConfigError as error:
-                yield choice, setup, f"{choice} is rejected with the defaults: {error}"
+                rejected = f"{choice} is rejected with the defaults: {error}"
             else:
                 yield choice, setup, None
+                continue
+            for partners in rule_partners(aspect.id, tool.id):
+                paired = _setup_for(layers, (choice, *partners))
+                try:
+                    paired.config()
+                except ConfigError:
+                    continue
+                yield choice, paired, None
+                break
+            else:
+                yield choice, setup, f"{rejected}, and with every choice the rules pair it with"
 
 
 def default_setups() -> list[Setup]:
@@ -107,11 +145,15 @@ def default_check_params() -> list[object]:
 
 def tool_check_params() -> list[object]:
     params: list[object] = []
+    tested: dict[Setup, str] = {}
     for choice, setup, skip in tool_setups():
+        if skip is None and setup in tested:
+            skip = f"{choice}: same project as {tested[setup]}, tested there"
         if skip is not None:
             params.append(pytest.param(setup, None, id=choice,
                                        marks=[pytest.mark.slow, pytest.mark.skip(reason=skip)]))
             continue
+        tested[setup] = choice
         for check in checks_for(CATALOG, setup.config()):
             params.append(pytest.param(setup, check, marks=[pytest.mark.slow],
                                        id=f"{choice}-{check_id(check)}"))
@@ -216,8 +258,9 @@ def test_a_tricky_description_is_kept_literally(tricky_project: Path) -> None:
 
 # --- Negative tests: the runner bites --------------------------------------------------------------
 # Each breakage is keyed by the glob of the files it breaks (project paths, not tools). Every check
-# of the default project on that glob must fail on at least one of its breakages; together with
-# the positive tests (the same check passes on the unbroken file) that proves it discriminates.
+# the positive tests run (on the first project that has it, see checks_under_test) must fail on at
+# least one of its breakages; together with the positive tests (the same check passes on the
+# unbroken file) that proves it discriminates.
 
 Breakage = Callable[[Path, list[str]], None]
 
@@ -389,6 +432,47 @@ def _unknown_module(root: Path, files: list[str]) -> None:
                              "      opsgen_no_such_module:\n        x: 1\n")
 
 
+def _cfn_insert_resource(path: Path, resource: str) -> None:
+    """Insert a resource first under ``Resources:`` (as text: the template uses ``!Ref`` tags)."""
+    text = path.read_text(encoding="utf-8")
+    assert "\nResources:\n" in text, f"breakage: {path} has no Resources section"
+    path.write_text(text.replace("\nResources:\n", "\nResources:\n" + resource, 1),
+                    encoding="utf-8")
+
+
+def _cfn_bad_property_value(root: Path, files: list[str]) -> None:
+    _cfn_insert_resource(root / files[0], "  OpsgenBroken:\n    Type: AWS::S3::Bucket\n"
+                                          "    Properties:\n      VersioningConfiguration:\n"
+                                          "        Status: Sometimes\n")
+
+
+def _cfn_dangling_ref(root: Path, files: list[str]) -> None:
+    _cfn_insert_resource(root / files[0], "  OpsgenBroken:\n    Type: AWS::SNS::Topic\n"
+                                          "    Properties:\n"
+                                          "      TopicName: !Ref NoSuchParameter\n")
+
+
+def _edit_cfn_parameters(path: Path, edit: Callable[[list[dict[str, str]]], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _cfn_disallowed_parameter_value(root: Path, files: list[str]) -> None:
+    def edit(data: list[dict[str, str]]) -> None:
+        for parameter in data:
+            if parameter["ParameterKey"] == "Environment":
+                parameter["ParameterValue"] = "opsgen-no-such-environment"
+                return
+        raise AssertionError("breakage: the parameter file sets no Environment")
+    _edit_cfn_parameters(root / files[0], edit)
+
+
+def _cfn_unknown_parameter(root: Path, files: list[str]) -> None:
+    _edit_cfn_parameters(root / files[0], lambda d: d.append(
+        {"ParameterKey": "OpsgenNoSuchParameter", "ParameterValue": "x"}))
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -406,32 +490,45 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "Jenkinsfile": [_unbalanced_groovy],
     ".secrets.baseline": [_committed_secret],
     "deploy/ansible/site.yml": [_unknown_module],
+    "infra/cloudformation/template.yaml": [_cfn_bad_property_value, _cfn_dangling_ref],
+    "infra/cloudformation/environments/*.json": [_cfn_disallowed_parameter_value,
+                                                 _cfn_unknown_parameter],
 }
+
+
+def checks_under_test() -> dict[Check, Setup]:
+    """Every check the positive tests run, each with the first project that has it: the default
+    projects first, then the tool setups (a tool's own checks are not in the defaults)."""
+    setups = [*default_setups(), *(setup for _, setup, skip in tool_setups() if skip is None)]
+    found: dict[Check, Setup] = {}
+    for setup in setups:
+        for check in checks_for(CATALOG, setup.config()):
+            found.setdefault(check, setup)
+    return found
 
 
 def negative_params() -> list[object]:
     params: list[object] = []
-    for check in checks_for(CATALOG, DEFAULTS.config()):
+    for check, setup in checks_under_test().items():
         if check.files in BREAKAGES:
             marks = [pytest.mark.slow] if check.validator in SLOW else []
-            params.append(pytest.param(check, marks=marks, id=check_id(check)))
+            params.append(pytest.param(setup, check, marks=marks, id=check_id(check)))
     return params
 
 
-def test_every_check_of_the_default_project_has_a_breakage() -> None:
-    uncovered = [check_id(c) for c in checks_for(CATALOG, DEFAULTS.config())
-                 if c.files not in BREAKAGES]
+def test_every_check_has_a_breakage() -> None:
+    uncovered = [check_id(c) for c in checks_under_test() if c.files not in BREAKAGES]
     assert not uncovered, f"no negative test breaks the files of: {uncovered}"
 
 
-@pytest.mark.parametrize("check", negative_params())
+@pytest.mark.parametrize(("setup", "check"), negative_params())
 def test_a_broken_file_fails_its_check(
-    project_for: Callable[[Setup], Path], tmp_path: Path, check: Check
+    project_for: Callable[[Setup], Path], tmp_path: Path, setup: Setup, check: Check
 ) -> None:
-    source = project_for(DEFAULTS)
+    source = project_for(setup)
     if not matching_files(source, check.files):
         pytest.skip(f"nothing to break: {check.files!r} matches no generated file "
-                    "(test_default_project_passes fails for it)")
+                    "(its positive test fails for it)")
     outcomes = []
     for index, breakage in enumerate(BREAKAGES[check.files]):
         broken = tmp_path / f"broken-{index}"

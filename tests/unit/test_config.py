@@ -110,6 +110,21 @@ def test_real_rule_terraform_deploy_needs_terraform_iac() -> None:
     assert message.startswith("tools.continuous_deployment: 'terraform' needs infrastructure_as_code")
 
 
+def test_real_rule_cloudformation_deploy_needs_cloudformation_iac() -> None:
+    raw = {"name": "ok", "tools": {"continuous_deployment": "cloudformation"}}
+    message = error_of(default_catalog(), raw)
+    assert message.startswith(
+        "tools.continuous_deployment: 'cloudformation' needs infrastructure_as_code to be "
+        "cloudformation"
+    )
+
+
+def test_cloudformation_deploy_with_cloudformation_iac_is_accepted() -> None:
+    tools = {"continuous_deployment": "cloudformation", "infrastructure_as_code": "cloudformation"}
+    config = resolve(default_catalog(), {"name": "ok", "tools": tools}, Overrides())
+    assert {k: config.tools[k] for k in tools} == tools
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
