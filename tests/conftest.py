@@ -32,6 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if tools_bin.is_dir():
         _set_env("PATH", os.pathsep.join([str(tools_bin), os.environ.get("PATH", "")]))
 
+    # Subprocesses (`python -m opsgen`, the wizard in a pty) import this checkout's opsgen too,
+    # whatever opsgen the interpreter has installed.
+    source = str(Path(__file__).resolve().parents[1] / "src")
+    _set_env("PYTHONPATH", os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")])))
+
     _SESSION_HOME = Path(tempfile.mkdtemp(prefix="opsgen-test-home-"))
     _set_env("HOME", str(_SESSION_HOME))
     _set_env("XDG_CACHE_HOME", str(_SESSION_HOME / ".cache"))

@@ -473,6 +473,46 @@ def _cfn_unknown_parameter(root: Path, files: list[str]) -> None:
         {"ParameterKey": "OpsgenNoSuchParameter", "ParameterValue": "x"}))
 
 
+def _misspelled_salt_function(root: Path, files: list[str]) -> None:
+    init = root / Path(files[0]).parent / "app_service" / "init.sls"
+    init.write_text(init.read_text(encoding="utf-8").replace("pkg.installed:", "pkg.instaled:", 1),
+                    encoding="utf-8")
+
+
+def _dangling_salt_requisite(root: Path, files: list[str]) -> None:
+    _append(root / Path(files[0]).parent / "app_service" / "init.sls",
+            "\nopsgen-broken:\n  cmd.run:\n    - name: 'true'\n    - require:\n"
+            "      - file: no-such-state\n")
+
+
+def _broken_sls_yaml(root: Path, files: list[str]) -> None:
+    _append(root / Path(files[0]).parent / "app_service" / "init.sls",
+            "\nopsgen-broken:\n  cmd.run:\n    - name: [\n")
+
+
+def _unclosed_puppet_class(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nclass opsgen_broken {\n  notify { 'x': }\n")
+
+
+def _unclosed_epp_block(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\n<% if $facts { -%>\nnever closed\n")
+
+
+def _unlinted_puppet(root: Path, files: list[str]) -> None:
+    # Valid Puppet that breaks the style guide: a double-quoted constant, an unquoted mode.
+    _append(root / files[0] / "manifests" / "site.pp",
+            '\nnode "opsgen-broken" {\n  file { "/tmp/opsgen-broken":\n    mode => 644,\n'
+            "    ensure => file,\n  }\n}\n")
+
+
+def _broken_ruby(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\ndef opsgen_broken(\n")
+
+
+def _unclosed_erb_block(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\n<% if @opsgen_broken %>\nnever closed\n")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -493,31 +533,42 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "infra/cloudformation/template.yaml": [_cfn_bad_property_value, _cfn_dangling_ref],
     "infra/cloudformation/environments/*.json": [_cfn_disallowed_parameter_value,
                                                  _cfn_unknown_parameter],
+    "deploy/salt/states/top.sls": [_misspelled_salt_function, _dangling_salt_requisite,
+                                   _broken_sls_yaml],
+    "deploy/puppet/**/*.pp": [_unclosed_puppet_class],
+    "deploy/puppet/**/*.epp": [_unclosed_epp_block],
+    "deploy/puppet": [_unlinted_puppet],
+    "deploy/chef/**/*.rb": [_broken_ruby],
+    "deploy/chef/**/*.erb": [_unclosed_erb_block],
 }
+# Breakages that each must be caught on their own (not just one of the list): they prove a part
+# of a builtin validator that the others do not reach.
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls"}
 
 
-def checks_under_test() -> dict[Check, Setup]:
-    """Every check the positive tests run, each with the first project that has it: the default
-    projects first, then the tool setups (a tool's own checks are not in the defaults)."""
+def negative_cases() -> dict[Check, Setup]:
+    """Every check of the catalog's test projects, with the first project that has it: the default
+    project (and the other layers on defaults), then one project per non-default tool."""
     setups = [*default_setups(), *(setup for _, setup, skip in tool_setups() if skip is None)]
-    found: dict[Check, Setup] = {}
+    cases: dict[Check, Setup] = {}
     for setup in setups:
         for check in checks_for(CATALOG, setup.config()):
-            found.setdefault(check, setup)
-    return found
+            cases.setdefault(check, setup)
+    return cases
 
 
 def negative_params() -> list[object]:
     params: list[object] = []
-    for check, setup in checks_under_test().items():
+    for check, setup in negative_cases().items():
         if check.files in BREAKAGES:
-            marks = [pytest.mark.slow] if check.validator in SLOW else []
-            params.append(pytest.param(setup, check, marks=marks, id=check_id(check)))
+            slow = check.validator in SLOW or setup not in default_setups()
+            params.append(pytest.param(setup, check, marks=[pytest.mark.slow] if slow else [],
+                                       id=check_id(check)))
     return params
 
 
 def test_every_check_has_a_breakage() -> None:
-    uncovered = [check_id(c) for c in checks_under_test() if c.files not in BREAKAGES]
+    uncovered = [check_id(c) for c in negative_cases() if c.files not in BREAKAGES]
     assert not uncovered, f"no negative test breaks the files of: {uncovered}"
 
 
@@ -528,7 +579,8 @@ def test_a_broken_file_fails_its_check(
     source = project_for(setup)
     if not matching_files(source, check.files):
         pytest.skip(f"nothing to break: {check.files!r} matches no generated file "
-                    "(its positive test fails for it)")
+                    "(the positive test of this check fails for it)")
+    every = check.files in EVERY_BREAKAGE_BITES
     outcomes = []
     for index, breakage in enumerate(BREAKAGES[check.files]):
         broken = tmp_path / f"broken-{index}"
@@ -539,8 +591,13 @@ def test_a_broken_file_fails_its_check(
         except AssertionError as error:
             first_line = str(error).splitlines()[0]
             outcomes.append(f"{breakage.__name__}: caught ({first_line})")
-            return
+            if not every:
+                return
+            continue
         outcomes.append(f"{breakage.__name__}: passed")
+    if every and all(": caught" in outcome for outcome in outcomes):
+        return
     raise AssertionError(
-        f"{check.validator} passed every broken copy of {check.files}:\n" + "\n".join(outcomes)
+        f"{check.validator} passed {'a' if every else 'every'} broken copy of {check.files}:\n"
+        + "\n".join(outcomes)
     )

@@ -1,0 +1,6 @@
+# Policyfile: the run list of the service hosts. `make deploy` converges them with chef-run
+# (Chef Workstation) over SSH; `chef install && chef push` serves the same policy from a Chef
+# Infra Server instead.
+name 'app_service'
+run_list 'app_service::default'
+cookbook 'app_service', path: 'cookbooks/app_service'

@@ -1,0 +1,10 @@
+name 'app_service'
+maintainer 'platform team'
+license 'MIT'
+description 'Runs the service from a virtualenv under a hardened systemd unit'
+version '0.1.0'
+chef_version '>= 16.0'
+
+supports 'debian'
+supports 'ubuntu'
+supports 'redhat'

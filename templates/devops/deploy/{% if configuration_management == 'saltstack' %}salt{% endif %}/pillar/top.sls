@@ -1,0 +1,4 @@
+# Which pillar data each minion gets.
+base:
+  '*':
+    - app_service

@@ -1,0 +1,4 @@
+# Which states each minion gets: every host in the roster runs the service.
+base:
+  '*':
+    - app_service
