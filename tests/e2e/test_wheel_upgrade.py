@@ -70,7 +70,8 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def user_env(home: Path, venv: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGEN", "XDG_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPSGEN", "XDG_")) and k != "PYTHONPATH"}
     env.update(HOME=str(home), PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}")
     return env
 
