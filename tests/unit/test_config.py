@@ -110,6 +110,27 @@ def test_real_rule_terraform_deploy_needs_terraform_iac() -> None:
     assert message.startswith("tools.continuous_deployment: 'terraform' needs infrastructure_as_code")
 
 
+def test_real_rule_alert_routing_needs_prometheus() -> None:
+    # ELK alone has no Prometheus alerts for Alertmanager to route: the default email is refused.
+    message = error_of(default_catalog(), {"name": "ok", "tools": {"monitoring_logging": ["elk"]}})
+    assert message.startswith(
+        "tools.incident_management: 'email' needs monitoring_logging to be prometheus_grafana"
+    )
+
+
+@pytest.mark.parametrize(
+    "tools",
+    [
+        {"monitoring_logging": ["elk"], "incident_management": "none"},
+        {"monitoring_logging": ["prometheus_grafana", "elk"], "incident_management": "slack"},
+        {"monitoring_logging": ["elk", "prometheus_grafana"]},
+    ],
+)
+def test_elk_with_prometheus_or_without_alert_routing_passes(tools: dict[str, Any]) -> None:
+    config = resolve(default_catalog(), {"name": "ok", "tools": tools}, Overrides())
+    assert "elk" in config.tools["monitoring_logging"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
