@@ -131,6 +131,18 @@ def test_elk_with_prometheus_or_without_alert_routing_passes(tools: dict[str, An
     assert "elk" in config.tools["monitoring_logging"]
 
 
+def test_the_wizard_disables_alert_routing_without_prometheus() -> None:
+    from opsgen.wizard import _disabled_reason
+
+    catalog = default_catalog()
+    aspect = catalog.aspect("incident_management")
+    elk_only = {"monitoring_logging": ("elk",)}
+    assert _disabled_reason(catalog, elk_only, aspect, "email")
+    assert _disabled_reason(catalog, elk_only, aspect, "none") == ""
+    both = {"monitoring_logging": ("prometheus_grafana", "elk")}
+    assert _disabled_reason(catalog, both, aspect, "email") == ""
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
