@@ -461,6 +461,106 @@ def _salt_states(project_dir: Path, files: list[str]) -> None:
         problems = _salt_highstate_problems(highstate, functions)
         if problems:
             raise AssertionError(f"salt_states: {name}:\n  " + "\n  ".join(problems))
+def _yaml(project_dir: Path, files: list[str]) -> None:
+    """Each file is one YAML document holding a mapping (a settings file)."""
+    for name in files:
+        try:
+            data = yaml.safe_load((project_dir / name).read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise AssertionError(f"yaml: {name}: {error}") from None
+        if not isinstance(data, dict):
+            raise AssertionError(f"yaml: {name}: must be a mapping, got {type(data).__name__}")
+
+
+# Logstash itself (`logstash -t`) needs a JVM and a 400 MB download; offline, the pipeline is parsed
+# with logstash-pipeline-parser (a PEG grammar of the pipeline syntax), and then must have an
+# input and an output section, each with at least one plugin.
+def _logstash_pipeline(project_dir: Path, files: list[str]) -> None:
+    try:
+        from logstash_pipeline_parser import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+            Pipeline,
+        )
+    except ImportError:
+        _missing("logstash_pipeline", "logstash-pipeline-parser (import logstash_pipeline_parser)")
+        return
+    for name in files:
+        text = (project_dir / name).read_text(encoding="utf-8")
+        try:
+            tree = Pipeline(text).parse()
+        except Exception as error:  # pyparsing's ParseException wrapped in the library's own
+            detail = " ".join(str(error).split())
+            raise AssertionError(f"logstash_pipeline: {name}: {type(error).__name__}: {detail}") from None
+        sections: dict[str, int] = {}
+        for section, plugins in tree:
+            sections[section] = sections.get(section, 0) + len(plugins)
+        missing = [s for s in ("input", "output") if not sections.get(s)]
+        if missing:
+            raise AssertionError(
+                f"logstash_pipeline: {name}: no plugin in the {' and '.join(missing)} section(s)"
+            )
+
+
+# Filebeat has no offline validator outside its own binary (`filebeat test config`, not on a package
+# registry); this is a structural check of the keys opsgen's filebeat.yml must have:
+#   filebeat.inputs: non-empty list of {type: str, ...} with paths (log/filestream/container)
+#   exactly one output.*: output.logstash.hosts / output.elasticsearch.hosts a non-empty list
+#   processors (optional): a list of single-key mappings
+FILEBEAT_INPUTS_WITH_PATHS = {"log", "filestream", "container"}
+FILEBEAT_OUTPUTS = {"logstash", "elasticsearch", "kafka", "redis", "file", "console"}
+
+
+def _filebeat_problems(data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return ["must be a mapping"]
+    problems = _filebeat_input_problems(data.get("filebeat.inputs"))
+    problems += _filebeat_output_problems(data)
+    processors = data.get("processors", [])
+    if not (isinstance(processors, list)
+            and all(isinstance(p, dict) and len(p) == 1 for p in processors)):
+        problems.append("processors: must be a list of single-key mappings")
+    return problems
+
+
+def _filebeat_input_problems(inputs: Any) -> list[str]:
+    if not (isinstance(inputs, list) and inputs):
+        return ["filebeat.inputs: must be a non-empty list"]
+    problems = []
+    for index, item in enumerate(inputs):
+        if not (isinstance(item, dict) and isinstance(item.get("type"), str)):
+            problems.append(f"filebeat.inputs[{index}]: must be a mapping with a type")
+            continue
+        paths = item.get("paths")
+        if item["type"] in FILEBEAT_INPUTS_WITH_PATHS and not (
+                isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths)):
+            problems.append(f"filebeat.inputs[{index}].paths: must be a non-empty list of globs")
+    return problems
+
+
+def _filebeat_output_problems(data: dict[Any, Any]) -> list[str]:
+    problems = []
+    outputs = [key for key in data if isinstance(key, str) and key.startswith("output.")]
+    unknown = [key for key in outputs if key.split(".")[1] not in FILEBEAT_OUTPUTS]
+    if unknown:
+        problems.append(f"{', '.join(unknown)}: not a Filebeat output")
+    if len(outputs) != 1:
+        problems.append(f"exactly one output.* must be set, got {outputs or 'none'}")
+    for key in ("output.logstash", "output.elasticsearch"):
+        if key in data:
+            hosts = data[key].get("hosts") if isinstance(data[key], dict) else None
+            if not (isinstance(hosts, list) and hosts):
+                problems.append(f"{key}.hosts: must be a non-empty list")
+    return problems
+
+
+def _filebeat_config(project_dir: Path, files: list[str]) -> None:
+    for name in files:
+        try:
+            data = yaml.safe_load((project_dir / name).read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise AssertionError(f"filebeat_config: {name}: {error}") from None
+        problems = _filebeat_problems(data)
+        if problems:
+            raise AssertionError(f"filebeat_config: {name}:\n  " + "\n  ".join(problems))
 
 
 BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
@@ -471,4 +571,7 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "hcl2": _hcl2,
     "grafana_dashboard": _grafana_dashboard,
     "runbooks": _runbooks,
+    "yaml": _yaml,
+    "logstash_pipeline": _logstash_pipeline,
+    "filebeat_config": _filebeat_config,
 }

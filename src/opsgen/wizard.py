@@ -54,12 +54,24 @@ def _at_least_one(aspect: Aspect) -> Callable[[list[str]], bool | str]:
 
 
 def _disabled_reason(catalog: Catalog, picked: dict[str, Choice], aspect: Aspect, tool: str) -> str:
-    """Why ``tool`` cannot be chosen for ``aspect`` given the answers so far ('' if it can)."""
+    """Why ``tool`` cannot be chosen for ``aspect`` given the answers so far ('' if it can).
+
+    Both ways: a rule triggered by earlier answers may require another tool of this aspect, and
+    choosing this tool may trigger a rule that an earlier answer already breaks.
+    """
     for rule in catalog.rules:
         for aspect_id, allowed in rule.requires:
             if aspect_id != aspect.id or tool in allowed:
                 continue
             if all(chosen(picked, a, t) for a, t in rule.when):
+                return rule.reason
+        if (aspect.id, tool) not in rule.when:
+            continue
+        others = [(a, t) for a, t in rule.when if a != aspect.id]
+        if not all(chosen(picked, a, t) for a, t in others):
+            continue
+        for aspect_id, allowed in rule.requires:
+            if aspect_id in picked and not any(chosen(picked, aspect_id, t) for t in allowed):
                 return rule.reason
     return ""
 

@@ -14,9 +14,16 @@ from opsgen.errors import ConfigError
 pytestmark = pytest.mark.e2e
 
 
-def non_default_choices() -> list[str]:
+# Choices a rule forbids next to the defaults, made valid by a second change in the same `set`.
+COMBINED = [
+    ("monitoring_logging=elk", "incident_management=none"),
+    ("monitoring_logging=prometheus_grafana,elk",),
+]
+
+
+def non_default_choices() -> list[tuple[str, ...]]:
     catalog = default_catalog()
-    cases = []
+    cases: list[tuple[str, ...]] = []
     for aspect in catalog.aspects:
         for tool in aspect.tools[1:]:
             choice = f"{aspect.id}={tool.id}"
@@ -24,23 +31,24 @@ def non_default_choices() -> list[str]:
                 resolve(catalog, {"name": "x"}, Overrides(sets=(choice,)))
             except ConfigError:
                 continue  # a rule forbids it next to the defaults; tested in unit tests
-            cases.append(choice)
-    return cases
+            cases.append((choice,))
+    return cases + COMBINED
 
 
 def tree(project: Path) -> dict[str, bytes]:
     return {k: v for k, v in snapshot(project).items() if not k.startswith(".git/")}
 
 
-@pytest.mark.parametrize("choice", non_default_choices())
+@pytest.mark.parametrize("choices", non_default_choices(), ids=" ".join)
 def test_set_later_equals_choosing_at_start(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, choice: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, choices: tuple[str, ...]
 ) -> None:
     at_start = tmp_path / "a" / "svc"
     later = tmp_path / "b" / "svc"
-    assert opsgen(capsys, "new", at_start, "--defaults", "--set", choice).code == 0
+    sets = [arg for choice in choices for arg in ("--set", choice)]
+    assert opsgen(capsys, "new", at_start, "--defaults", *sets).code == 0
     assert opsgen(capsys, "new", later, "--defaults").code == 0
-    run = opsgen(capsys, "set", later, choice)
+    run = opsgen(capsys, "set", later, *choices)
     assert run.code == 0, run.err
     assert "merged" in run.out or "new" in run.out or "removed" in run.out
     assert tree(later) == tree(at_start)

@@ -71,60 +71,53 @@ def _layers_for(aspect_layers: tuple[str, ...]) -> tuple[str, ...] | None:
     return (ready[0],) if ready else None
 
 
-def rule_partners(aspect_id: str, tool_id: str) -> list[tuple[str, ...]]:
-    """Choices that catalog.rules pair with ``aspect_id=tool_id``, to retry a rejected tool with.
-
-    Both directions: what the tool requires (the first allowed tool of each required aspect),
-    and what requires the tool (the other choices of a rule that allows only tools like it).
-    """
-    partners: list[tuple[str, ...]] = []
-    for rule in CATALOG.rules:
-        if (aspect_id, tool_id) in rule.when:
-            partners.append(tuple(f"{a}={allowed[0]}" for a, allowed in rule.requires))
-        if any(a == aspect_id and tool_id in allowed for a, allowed in rule.requires):
-            partners.append(tuple(f"{a}={t}" for a, t in rule.when if (a, t) != (aspect_id, tool_id)))
-    return list(dict.fromkeys(p for p in partners if p))
+def _valid(setup: Setup) -> bool:
+    try:
+        setup.config()
+    except ConfigError:
+        return False
+    return True
 
 
-def _setup_for(layers: tuple[str, ...], sets: tuple[str, ...]) -> Setup:
-    """One setup per set of choices (in catalog order), so a pair is generated once."""
-    order = {aspect.id: index for index, aspect in enumerate(CATALOG.aspects)}
-    sets = tuple(sorted(sets, key=lambda item: order[item.split("=", 1)[0]]))
-    name = "-".join(item.replace("=", "-") for item in sets).replace("_", "-")
-    return Setup(name=name, layers=layers, sets=sets)
+def _with_companion(setup: Setup) -> Setup:
+    """The setup, or, if a rule rejects it next to the defaults, the same plus the first other
+    ``--set`` (in catalog order) that a rule allows: ELK alone needs ``incident_management=none``."""
+    if _valid(setup):
+        return setup
+    chosen = {item.partition("=")[0] for item in setup.sets}
+    for aspect in CATALOG.aspects:
+        if aspect.id in chosen or not set(aspect.layers) & {BASE_LAYER, *setup.layers}:
+            continue
+        for tool in aspect.tools[1:]:
+            extra = f"{aspect.id}={tool.id}"
+            candidate = Setup(name=f"{setup.name}-{aspect.id}-{tool.id}".replace("_", "-"),
+                              layers=setup.layers, sets=(*setup.sets, extra))
+            if _valid(candidate):
+                return candidate
+    return setup
 
 
 def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
-    """``(id, setup, reason to skip or None)`` for every non-default tool of every aspect.
-
-    A tool that a rule rejects next to the defaults is retried with the choices the rules pair
-    it with (``rule_partners``), so that tools which only work in pairs are validated too.
-    """
+    """``(id, setup, reason to skip or None)`` for every non-default tool of every aspect, then for
+    every multi-choice aspect with all its tools at once."""
     for aspect in CATALOG.aspects:
         layers = _layers_for(aspect.layers)
-        for tool in aspect.tools[1:]:
-            choice = f"{aspect.id}={tool.id}"
+        choices = [tool.id for tool in aspect.tools[1:]]
+        if aspect.multiple and len(aspect.tools) > 1:
+            choices.append(",".join(aspect.tool_ids))
+        for tools in choices:
+            choice = f"{aspect.id}={tools}"
             if layers is None:
                 yield choice, DEFAULTS, f"{choice}: none of its layers has templates yet"
                 continue
-            setup = _setup_for(layers, (choice,))
+            name = f"{aspect.id}-{'all' if ',' in tools else tools}".replace("_", "-")
+            setup = _with_companion(Setup(name=name, layers=layers, sets=(choice,)))
             try:
                 setup.config()
             except ConfigError as error:
-                rejected = f"{choice} is rejected with the defaults: {error}"
+                yield choice, setup, f"{choice} is rejected with the defaults: {error}"
             else:
                 yield choice, setup, None
-                continue
-            for partners in rule_partners(aspect.id, tool.id):
-                paired = _setup_for(layers, (choice, *partners))
-                try:
-                    paired.config()
-                except ConfigError:
-                    continue
-                yield choice, paired, None
-                break
-            else:
-                yield choice, setup, f"{rejected}, and with every choice the rules pair it with"
 
 
 def default_setups() -> list[Setup]:
@@ -511,6 +504,30 @@ def _broken_ruby(root: Path, files: list[str]) -> None:
 
 def _unclosed_erb_block(root: Path, files: list[str]) -> None:
     _append(root / files[0], "\n<% if @opsgen_broken %>\nnever closed\n")
+def _unclosed_block(root: Path, files: list[str]) -> None:
+    # The classic hand-edit mistake: a closing brace goes missing (here the last one).
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8").rstrip()
+    assert text.endswith("}"), "breakage: the pipeline does not end with a closing brace"
+    path.write_text(text[:-1], encoding="utf-8")
+
+
+def _pipeline_without_output(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("output {")], encoding="utf-8")
+
+
+def _filebeat_without_output(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d.pop("output.logstash"))
+
+
+def _filebeat_input_without_paths(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["filebeat.inputs"][0].pop("paths"))
+
+
+def _broken_yaml(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nsettings: [unclosed\n")
 
 
 BREAKAGES: dict[str, list[Breakage]] = {
@@ -540,6 +557,10 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/puppet": [_unlinted_puppet],
     "deploy/chef/**/*.rb": [_broken_ruby],
     "deploy/chef/**/*.erb": [_unclosed_erb_block],
+    "monitoring/elk/logstash/pipeline/*.conf": [_unclosed_block, _pipeline_without_output],
+    "monitoring/elk/filebeat/filebeat.yml": [_filebeat_without_output,
+                                             _filebeat_input_without_paths],
+    "monitoring/elk/logstash/config/logstash.yml": [_broken_yaml],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.

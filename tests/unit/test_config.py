@@ -123,6 +123,37 @@ def test_cloudformation_deploy_with_cloudformation_iac_is_accepted() -> None:
     tools = {"continuous_deployment": "cloudformation", "infrastructure_as_code": "cloudformation"}
     config = resolve(default_catalog(), {"name": "ok", "tools": tools}, Overrides())
     assert {k: config.tools[k] for k in tools} == tools
+def test_real_rule_alert_routing_needs_prometheus() -> None:
+    # ELK alone has no Prometheus alerts for Alertmanager to route: the default email is refused.
+    message = error_of(default_catalog(), {"name": "ok", "tools": {"monitoring_logging": ["elk"]}})
+    assert message.startswith(
+        "tools.incident_management: 'email' needs monitoring_logging to be prometheus_grafana"
+    )
+
+
+@pytest.mark.parametrize(
+    "tools",
+    [
+        {"monitoring_logging": ["elk"], "incident_management": "none"},
+        {"monitoring_logging": ["prometheus_grafana", "elk"], "incident_management": "slack"},
+        {"monitoring_logging": ["elk", "prometheus_grafana"]},
+    ],
+)
+def test_elk_with_prometheus_or_without_alert_routing_passes(tools: dict[str, Any]) -> None:
+    config = resolve(default_catalog(), {"name": "ok", "tools": tools}, Overrides())
+    assert "elk" in config.tools["monitoring_logging"]
+
+
+def test_the_wizard_disables_alert_routing_without_prometheus() -> None:
+    from opsgen.wizard import _disabled_reason
+
+    catalog = default_catalog()
+    aspect = catalog.aspect("incident_management")
+    elk_only = {"monitoring_logging": ("elk",)}
+    assert _disabled_reason(catalog, elk_only, aspect, "email")
+    assert _disabled_reason(catalog, elk_only, aspect, "none") == ""
+    both = {"monitoring_logging": ("prometheus_grafana", "elk")}
+    assert _disabled_reason(catalog, both, aspect, "email") == ""
 
 
 @pytest.mark.parametrize(
