@@ -216,8 +216,9 @@ def test_a_tricky_description_is_kept_literally(tricky_project: Path) -> None:
 
 # --- Negative tests: the runner bites --------------------------------------------------------------
 # Each breakage is keyed by the glob of the files it breaks (project paths, not tools). Every check
-# of the default project on that glob must fail on at least one of its breakages; together with
-# the positive tests (the same check passes on the unbroken file) that proves it discriminates.
+# of the default project, and of each tool's project, on that glob must fail on at least one of its
+# breakages; together with the positive tests (the same check passes on the unbroken file) that
+# proves it discriminates.
 
 Breakage = Callable[[Path, list[str]], None]
 
@@ -318,6 +319,57 @@ def _script_injection(root: Path, files: list[str]) -> None:
     _edit_workflow(root / files[0], edit)
 
 
+def _gitlab_jobs(data: Any) -> list[Any]:
+    """The visible jobs of a GitLab pipeline (not hidden templates, not global keywords)."""
+    keywords = {"include", "workflow", "stages", "variables", "default", "image", "services",
+                "cache", "before_script", "after_script"}
+    return [job for name, job in data.items()
+            if name not in keywords and not name.startswith(".") and isinstance(job, dict)]
+
+
+def _gitlab_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(j for j in _gitlab_jobs(data) if "stage" in j)
+        job["stagee"] = job.pop("stage")
+    _edit_yaml(root / files[0], edit)
+
+
+def _gitlab_needs_unknown_job(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: _gitlab_jobs(d)[-1].update(needs=["no-such-job"]))
+
+
+def _gitlab_broken_included_template(root: Path, files: list[str]) -> None:
+    # A bug in an included file: only the expanded pipeline shows it (hidden templates are not
+    # jobs, so a schema check of the file alone passes).
+    def edit(data: Any) -> None:
+        template = next(v for k, v in data.items() if k.startswith(".") and isinstance(v, dict))
+        template["interruptible"] = "sometimes"
+    for included in sorted((root / ".gitlab" / "ci").glob("*.yml")):
+        _edit_yaml(included, edit)
+        return
+    raise AssertionError("breakage: no .gitlab/ci/*.yml to break")
+
+
+def _gitlab_included_job_typo(root: Path, files: list[str]) -> None:
+    # As a layer's file next to base.yml would have it: a job with a misspelled keyword.
+    _edit_yaml(root / files[0], lambda d: d.update(
+        {"opsgen-broken": {"stage": "test", "script": ["true"], "need": []}}))
+
+
+def _circleci_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(iter(data["jobs"].values()))
+        job["executorr"] = job.pop("executor")
+    _edit_yaml(root / files[0], edit)
+
+
+def _azure_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = data["stages"][0]["jobs"][0]
+        job["stepss"] = job.pop("steps")
+    _edit_yaml(root / files[0], edit)
+
+
 def _broken_toml(root: Path, files: list[str]) -> None:
     _append(root / files[0], '\n[project\nname = "x"\n')
 
@@ -375,6 +427,11 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "monitoring/alertmanager/alertmanager.yml": [_undefined_receiver],
     "monitoring/grafana/dashboards/*.json": [_dashboard_without_grid],
     ".github/workflows/*.yml": [_misspelled_job_key, _needs_unknown_job, _script_injection],
+    ".gitlab-ci.yml": [_gitlab_misspelled_job_key, _gitlab_needs_unknown_job,
+                       _gitlab_broken_included_template],
+    ".gitlab/ci/*.yml": [_gitlab_included_job_typo],
+    ".circleci/config.yml": [_circleci_misspelled_job_key],
+    "azure-pipelines.yml": [_azure_misspelled_job_key],
     "pyproject.toml": [_broken_toml],
     "**/*.py": [_broken_python],
     "infra/terraform": [_unformatted_terraform],
@@ -385,26 +442,37 @@ BREAKAGES: dict[str, list[Breakage]] = {
 }
 
 
+def negative_cases() -> dict[Check, Setup]:
+    """Every check of the default project and of each tool's project, with the first project
+    that has it (the default project where it can)."""
+    setups = [DEFAULTS, *(setup for _, setup, skip in tool_setups() if skip is None)]
+    cases: dict[Check, Setup] = {}
+    for setup in setups:
+        for check in checks_for(CATALOG, setup.config()):
+            cases.setdefault(check, setup)
+    return cases
+
+
 def negative_params() -> list[object]:
     params: list[object] = []
-    for check in checks_for(CATALOG, DEFAULTS.config()):
+    for check, setup in negative_cases().items():
         if check.files in BREAKAGES:
-            marks = [pytest.mark.slow] if check.validator in SLOW else []
-            params.append(pytest.param(check, marks=marks, id=check_id(check)))
+            slow = check.validator in SLOW or setup != DEFAULTS
+            params.append(pytest.param(setup, check, marks=[pytest.mark.slow] if slow else [],
+                                       id=check_id(check)))
     return params
 
 
-def test_every_check_of_the_default_project_has_a_breakage() -> None:
-    uncovered = [check_id(c) for c in checks_for(CATALOG, DEFAULTS.config())
-                 if c.files not in BREAKAGES]
+def test_every_check_has_a_breakage() -> None:
+    uncovered = [check_id(c) for c in negative_cases() if c.files not in BREAKAGES]
     assert not uncovered, f"no negative test breaks the files of: {uncovered}"
 
 
-@pytest.mark.parametrize("check", negative_params())
+@pytest.mark.parametrize(("setup", "check"), negative_params())
 def test_a_broken_file_fails_its_check(
-    project_for: Callable[[Setup], Path], tmp_path: Path, check: Check
+    project_for: Callable[[Setup], Path], tmp_path: Path, setup: Setup, check: Check
 ) -> None:
-    source = project_for(DEFAULTS)
+    source = project_for(setup)
     if not matching_files(source, check.files):
         pytest.skip(f"nothing to break: {check.files!r} matches no generated file "
                     "(test_default_project_passes fails for it)")
