@@ -370,6 +370,17 @@ def _azure_misspelled_job_key(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], edit)
 
 
+def _travis_unknown_dist(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d.update(dist="noble-numbat"))
+
+
+def _bamboo_misspelled_stage_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        stage = next(iter(data["stages"][0].values()))
+        stage["job"] = stage.pop("jobs")
+    _edit_yaml(root / files[0], edit)
+
+
 def _broken_toml(root: Path, files: list[str]) -> None:
     _append(root / files[0], '\n[project\nname = "x"\n')
 
@@ -432,6 +443,8 @@ BREAKAGES: dict[str, list[Breakage]] = {
     ".gitlab/ci/*.yml": [_gitlab_included_job_typo],
     ".circleci/config.yml": [_circleci_misspelled_job_key],
     "azure-pipelines.yml": [_azure_misspelled_job_key],
+    ".travis.yml": [_travis_unknown_dist],
+    "bamboo-specs/bamboo.yml": [_bamboo_misspelled_stage_key],
     "pyproject.toml": [_broken_toml],
     "**/*.py": [_broken_python],
     "infra/terraform": [_unformatted_terraform],
