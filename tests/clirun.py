@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -9,7 +10,17 @@ from pathlib import Path
 
 import pytest
 
+import opsgen.cli as opsgen_cli
 from opsgen.cli import main
+
+
+def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child ``python -m opsgen``: it runs the opsgen these tests import
+    (this checkout's ``src/``), not whichever one is installed."""
+    env = dict(os.environ if base is None else base)
+    package_root = str(Path(opsgen_cli.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    return env
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ def opsgen_process(*args: str | Path, cwd: Path | None = None, stdin: int | None
     """Run opsgen as a real process, the way a user does."""
     result = subprocess.run(
         [sys.executable, "-m", "opsgen", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, check=False,
+        capture_output=True, text=True, cwd=cwd, check=False, env=child_env(),
         stdin=subprocess.DEVNULL if stdin is None else stdin,
     )
     return Run(result.returncode, result.stdout, result.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
+from clirun import child_env
 
 from opsgen.catalog import BASE_LAYER, Aspect, default_catalog
 from opsgen.config import Overrides, resolve
@@ -100,6 +101,8 @@ def wizard(tmp_path: Path) -> Iterator[Callable[[Path], Wizard]]:
         GIT_AUTHOR_NAME="Wizard Test", GIT_AUTHOR_EMAIL="wizard@example.com",
         GIT_COMMITTER_NAME="Wizard Test", GIT_COMMITTER_EMAIL="wizard@example.com",
     )
+    # The child must run the opsgen these tests import: key presses follow its catalog.
+    env = child_env(env)
     children: list[pexpect.spawn] = []
 
     def start(dest: Path) -> Wizard:

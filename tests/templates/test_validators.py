@@ -251,7 +251,7 @@ def test_a_tricky_description_is_kept_literally(tricky_project: Path) -> None:
 
 # --- Negative tests: the runner bites --------------------------------------------------------------
 # Each breakage is keyed by the glob of the files it breaks (project paths, not tools). Every check
-# the positive tests run (on the first project that has it, see checks_under_test) must fail on at
+# the positive tests run (on the first project that has it, see negative_cases) must fail on at
 # least one of its breakages; together with the positive tests (the same check passes on the
 # unbroken file) that proves it discriminates.
 
@@ -375,6 +375,68 @@ def _script_injection(root: Path, files: list[str]) -> None:
             ],
         }
     _edit_workflow(root / files[0], edit)
+
+
+def _gitlab_jobs(data: Any) -> list[Any]:
+    """The visible jobs of a GitLab pipeline (not hidden templates, not global keywords)."""
+    keywords = {"include", "workflow", "stages", "variables", "default", "image", "services",
+                "cache", "before_script", "after_script"}
+    return [job for name, job in data.items()
+            if name not in keywords and not name.startswith(".") and isinstance(job, dict)]
+
+
+def _gitlab_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(j for j in _gitlab_jobs(data) if "stage" in j)
+        job["stagee"] = job.pop("stage")
+    _edit_yaml(root / files[0], edit)
+
+
+def _gitlab_needs_unknown_job(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: _gitlab_jobs(d)[-1].update(needs=["no-such-job"]))
+
+
+def _gitlab_broken_included_template(root: Path, files: list[str]) -> None:
+    # A bug in an included file: only the expanded pipeline shows it (hidden templates are not
+    # jobs, so a schema check of the file alone passes).
+    def edit(data: Any) -> None:
+        template = next(v for k, v in data.items() if k.startswith(".") and isinstance(v, dict))
+        template["interruptible"] = "sometimes"
+    for included in sorted((root / ".gitlab" / "ci").glob("*.yml")):
+        _edit_yaml(included, edit)
+        return
+    raise AssertionError("breakage: no .gitlab/ci/*.yml to break")
+
+
+def _gitlab_included_job_typo(root: Path, files: list[str]) -> None:
+    # As a layer's file next to base.yml would have it: a job with a misspelled keyword.
+    _edit_yaml(root / files[0], lambda d: d.update(
+        {"opsgen-broken": {"stage": "test", "script": ["true"], "need": []}}))
+
+
+def _circleci_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(iter(data["jobs"].values()))
+        job["executorr"] = job.pop("executor")
+    _edit_yaml(root / files[0], edit)
+
+
+def _azure_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = data["stages"][0]["jobs"][0]
+        job["stepss"] = job.pop("steps")
+    _edit_yaml(root / files[0], edit)
+
+
+def _travis_unknown_dist(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d.update(dist="noble-numbat"))
+
+
+def _bamboo_misspelled_stage_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        stage = next(iter(data["stages"][0].values()))
+        stage["job"] = stage.pop("jobs")
+    _edit_yaml(root / files[0], edit)
 
 
 def _broken_toml(root: Path, files: list[str]) -> None:
@@ -539,6 +601,13 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "monitoring/alertmanager/alertmanager.yml": [_undefined_receiver],
     "monitoring/grafana/dashboards/*.json": [_dashboard_without_grid],
     ".github/workflows/*.yml": [_misspelled_job_key, _needs_unknown_job, _script_injection],
+    ".gitlab-ci.yml": [_gitlab_misspelled_job_key, _gitlab_needs_unknown_job,
+                       _gitlab_broken_included_template],
+    ".gitlab/ci/*.yml": [_gitlab_included_job_typo],
+    ".circleci/config.yml": [_circleci_misspelled_job_key],
+    "azure-pipelines.yml": [_azure_misspelled_job_key],
+    ".travis.yml": [_travis_unknown_dist],
+    "bamboo-specs/bamboo.yml": [_bamboo_misspelled_stage_key],
     "pyproject.toml": [_broken_toml],
     "**/*.py": [_broken_python],
     "infra/terraform": [_unformatted_terraform],
