@@ -30,7 +30,7 @@ from validation import (
 
 from opsgen.catalog import BASE_LAYER, Catalog, Check, default_catalog
 from opsgen.cli import main
-from opsgen.config import Overrides, ProjectConfig, resolve
+from opsgen.config import Choice, Overrides, ProjectConfig, chosen, resolve
 from opsgen.errors import ConfigError
 
 CATALOG: Catalog = default_catalog()
@@ -70,6 +70,39 @@ def _layers_for(aspect_layers: tuple[str, ...]) -> tuple[str, ...] | None:
     return (ready[0],) if ready else None
 
 
+def _with_requirements(layers: tuple[str, ...], aspect_id: str, tool_id: str) -> tuple[str, ...]:
+    """``--set`` flags choosing a tool, plus what the catalog's rules need along with it.
+
+    A rule's requirement is met by adding the first allowed tool to a multi-choice aspect, or by
+    choosing it for another single-choice aspect; the aspect under test is only ever added to.
+    Where that is not enough, the flags are returned as they stand and the config is rejected.
+    """
+    defaults = dict(resolve(CATALOG, {"name": "x"}, Overrides(layers=layers)).tools)
+    aspect = CATALOG.aspect(aspect_id)
+    tools: dict[str, Choice] = {**defaults, aspect_id: (tool_id,) if aspect.multiple else tool_id}
+    changed = True
+    while changed:
+        changed = False
+        for rule in CATALOG.rules:
+            if not all(chosen(tools, a, t) for a, t in rule.when):
+                continue
+            for required, allowed in rule.requires:
+                if required not in tools or any(chosen(tools, required, t) for t in allowed):
+                    continue
+                current = tools[required]
+                if isinstance(current, tuple):
+                    tools[required] = (*current, allowed[0])
+                elif required != aspect_id:
+                    tools[required] = allowed[0]
+                else:
+                    continue
+                changed = True
+    return tuple(
+        f"{a}={','.join(v) if isinstance(v, tuple) else v}"
+        for a, v in tools.items() if a == aspect_id or v != defaults.get(a)
+    )
+
+
 def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
     """``(id, setup, reason to skip or None)`` for every non-default tool of every aspect."""
     for aspect in CATALOG.aspects:
@@ -80,7 +113,7 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
                 yield choice, DEFAULTS, f"{choice}: none of its layers has templates yet"
                 continue
             setup = Setup(name=f"{aspect.id}-{tool.id}".replace("_", "-"), layers=layers,
-                          sets=(choice,))
+                          sets=_with_requirements(layers, aspect.id, tool.id))
             try:
                 setup.config()
             except ConfigError as error:
@@ -216,8 +249,9 @@ def test_a_tricky_description_is_kept_literally(tricky_project: Path) -> None:
 
 # --- Negative tests: the runner bites --------------------------------------------------------------
 # Each breakage is keyed by the glob of the files it breaks (project paths, not tools). Every check
-# of the default project on that glob must fail on at least one of its breakages; together with
-# the positive tests (the same check passes on the unbroken file) that proves it discriminates.
+# of the matrix (the default project's, then those only a tool's project has) on that glob must
+# fail on at least one of its breakages; together with the positive tests (the same check passes
+# on the unbroken file) that proves it discriminates.
 
 Breakage = Callable[[Path, list[str]], None]
 
@@ -366,6 +400,28 @@ def _unknown_module(root: Path, files: list[str]) -> None:
                              "      opsgen_no_such_module:\n        x: 1\n")
 
 
+def _misspelled_probe(root: Path, files: list[str]) -> None:
+    deployment = next(name for name in files if name.endswith("deployment.yaml"))
+
+    def edit(data: Any) -> None:
+        container = data["spec"]["template"]["spec"]["containers"][0]
+        container["livenessprobe"] = container.pop("livenessProbe")
+    _edit_yaml(root / deployment, edit)
+
+
+def _missing_kustomize_resource(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0] / "kustomization.yaml",
+               lambda d: d["resources"].append("no-such-manifest.yaml"))
+
+
+def _route_to_unknown_port(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"]["port"].update(targetPort="no-such-port"))
+
+
+def _route_without_tls(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"]["tls"].update(termination="edgy"))
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt],
     "compose.yaml": [_unknown_service_key],
@@ -382,29 +438,43 @@ BREAKAGES: dict[str, list[Breakage]] = {
     ".pre-commit-config.yaml": [_incomplete_hook],
     ".secrets.baseline": [_committed_secret],
     "deploy/ansible/site.yml": [_unknown_module],
+    "deploy/k8s/**/[!k]*.yaml": [_misspelled_probe],
+    "deploy/k8s/overlays/*": [_missing_kustomize_resource],
+    "deploy/openshift": [_missing_kustomize_resource],
+    "deploy/openshift/route.yaml": [_route_to_unknown_port, _route_without_tls],
 }
+
+
+def every_check() -> dict[Check, Setup]:
+    """Every check of the matrix, with the first project that has it (the defaults first)."""
+    found: dict[Check, Setup] = {}
+    setups = [*default_setups(), *(s for _, s, skip in tool_setups() if skip is None)]
+    for setup in setups:
+        for check in checks_for(CATALOG, setup.config()):
+            found.setdefault(check, setup)
+    return found
 
 
 def negative_params() -> list[object]:
     params: list[object] = []
-    for check in checks_for(CATALOG, DEFAULTS.config()):
+    for check, setup in every_check().items():
         if check.files in BREAKAGES:
-            marks = [pytest.mark.slow] if check.validator in SLOW else []
-            params.append(pytest.param(check, marks=marks, id=check_id(check)))
+            slow = check.validator in SLOW or setup not in default_setups()
+            params.append(pytest.param(setup, check, marks=[pytest.mark.slow] if slow else [],
+                                       id=check_id(check)))
     return params
 
 
-def test_every_check_of_the_default_project_has_a_breakage() -> None:
-    uncovered = [check_id(c) for c in checks_for(CATALOG, DEFAULTS.config())
-                 if c.files not in BREAKAGES]
+def test_every_check_has_a_breakage() -> None:
+    uncovered = [check_id(c) for c in every_check() if c.files not in BREAKAGES]
     assert not uncovered, f"no negative test breaks the files of: {uncovered}"
 
 
-@pytest.mark.parametrize("check", negative_params())
+@pytest.mark.parametrize(("setup", "check"), negative_params())
 def test_a_broken_file_fails_its_check(
-    project_for: Callable[[Setup], Path], tmp_path: Path, check: Check
+    project_for: Callable[[Setup], Path], tmp_path: Path, setup: Setup, check: Check
 ) -> None:
-    source = project_for(DEFAULTS)
+    source = project_for(setup)
     if not matching_files(source, check.files):
         pytest.skip(f"nothing to break: {check.files!r} matches no generated file "
                     "(test_default_project_passes fails for it)")
