@@ -360,10 +360,106 @@ def _runbooks(project_dir: Path, files: list[str]) -> None:
         raise AssertionError("runbooks:\n  " + "\n  ".join(problems))
 
 
+# kubernetes-validate knows only Kubernetes' own kinds, and no OpenShift schema is installable
+# offline, so Routes get a structural check of our own, after route.openshift.io/v1's API docs:
+#   {apiVersion: route.openshift.io/v1, kind: Route, metadata: {name}, spec: {to, port, tls, ...}}
+#   spec keys: host, subdomain, path, to, alternateBackends, port, tls, wildcardPolicy,
+#   httpHeaders; spec.to: {kind: Service, name, weight 0-256}; spec.port.targetPort: a port
+#   (name or number) of that Service, which must exist in the project; spec.tls.termination: edge,
+#   passthrough or reencrypt; insecureEdgeTerminationPolicy: Allow, None or Redirect.
+ROUTE_SPEC_KEYS = {"host", "subdomain", "path", "to", "alternateBackends", "port", "tls",
+                   "wildcardPolicy", "httpHeaders"}
+ROUTE_TLS_KEYS = {"termination", "certificate", "key", "caCertificate",
+                  "destinationCACertificate", "insecureEdgeTerminationPolicy",
+                  "externalCertificate"}
+
+
+def _project_services(project_dir: Path) -> dict[str, set[Any]]:
+    """Every Service in the project's YAML files: name -> its port names and numbers."""
+    services: dict[str, set[Any]] = {}
+    for path in project_dir.glob("deploy/**/*.y*ml"):
+        try:
+            documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        except yaml.YAMLError:
+            continue
+        for doc in documents:
+            if isinstance(doc, dict) and (doc.get("apiVersion"), doc.get("kind")) == ("v1", "Service"):
+                ports: set[Any] = set()
+                for port in (doc.get("spec") or {}).get("ports") or ():
+                    ports.update(port.get(key) for key in ("name", "port", "targetPort"))
+                services[str((doc.get("metadata") or {}).get("name"))] = ports - {None}
+    return services
+
+
+def _route_problems(route: Any, services: Mapping[str, set[Any]]) -> list[str]:
+    if not isinstance(route, dict):
+        return ["a Route must be a mapping"]
+    problems = []
+    if route.get("apiVersion") != "route.openshift.io/v1" or route.get("kind") != "Route":
+        problems.append("must be apiVersion route.openshift.io/v1, kind Route")
+    name = (route.get("metadata") or {}).get("name")
+    if not (isinstance(name, str) and name):
+        problems.append("metadata.name: required")
+    spec = route.get("spec")
+    if not isinstance(spec, dict):
+        return [*problems, "spec: required"]
+    problems.extend(f"spec.{key}: unknown field" for key in sorted(set(spec) - ROUTE_SPEC_KEYS))
+    if spec.get("wildcardPolicy", "None") not in ("None", "Subdomain"):
+        problems.append("spec.wildcardPolicy: must be None or Subdomain")
+    return [*problems, *_route_target_problems(spec, services), *_route_tls_problems(spec)]
+
+
+def _route_target_problems(spec: dict[str, Any], services: Mapping[str, set[Any]]) -> list[str]:
+    to = spec.get("to")
+    if not (isinstance(to, dict) and to.get("kind") == "Service" and to.get("name")):
+        return ["spec.to: must be {kind: Service, name: ...}"]
+    problems = []
+    weight = to.get("weight", 100)
+    if not (isinstance(weight, int) and 0 <= weight <= 256):
+        problems.append("spec.to.weight: must be an integer from 0 to 256")
+    ports = services.get(to["name"])
+    if ports is None:
+        problems.append(f"spec.to.name: no Service {to['name']!r} in the project")
+    target = (spec.get("port") or {}).get("targetPort")
+    if target is None:
+        problems.append("spec.port.targetPort: required (the Service port to route to)")
+    elif ports is not None and target not in ports:
+        problems.append(f"spec.port.targetPort: Service {to['name']!r} has no port {target!r}")
+    return problems
+
+
+def _route_tls_problems(spec: dict[str, Any]) -> list[str]:
+    tls = spec.get("tls")
+    if not isinstance(tls, dict):
+        return ["spec.tls: required (opsgen routes are HTTPS)"]
+    problems = [f"spec.tls.{key}: unknown field" for key in sorted(set(tls) - ROUTE_TLS_KEYS)]
+    if tls.get("termination") not in ("edge", "passthrough", "reencrypt"):
+        problems.append("spec.tls.termination: must be edge, passthrough or reencrypt")
+    if tls.get("insecureEdgeTerminationPolicy", "None") not in ("Allow", "None", "Redirect"):
+        problems.append("spec.tls.insecureEdgeTerminationPolicy: must be Allow, None or Redirect")
+    return problems
+
+
+def _openshift_route(project_dir: Path, files: list[str]) -> None:
+    services = _project_services(project_dir)
+    for name in files:
+        try:
+            documents = [d for d in yaml.safe_load_all((project_dir / name).read_text(
+                encoding="utf-8")) if d is not None]
+        except yaml.YAMLError as error:
+            raise AssertionError(f"openshift_route: {name}: not YAML: {error}") from None
+        if not documents:
+            raise AssertionError(f"openshift_route: {name}: no Route in the file")
+        problems = [p for doc in documents for p in _route_problems(doc, services)]
+        if problems:
+            raise AssertionError(f"openshift_route: {name}:\n  " + "\n  ".join(problems))
+
+
 BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "toml": _toml,
     "python_syntax": _python_syntax,
     "hcl2": _hcl2,
     "grafana_dashboard": _grafana_dashboard,
     "runbooks": _runbooks,
+    "openshift_route": _openshift_route,
 }
