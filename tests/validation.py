@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tomllib
@@ -455,6 +456,62 @@ def _openshift_route(project_dir: Path, files: list[str]) -> None:
             raise AssertionError(f"openshift_route: {name}:\n  " + "\n  ".join(problems))
 
 
+# GKE's ManagedCertificate is a CRD too (networking.gke.io/v1), checked after Google's docs:
+#   {apiVersion: networking.gke.io/v1, kind: ManagedCertificate, metadata: {name},
+#    spec: {domains: 1-100 DNS names, no wildcards, each at most 63 characters}}
+# and an Ingress of the project must name it in networking.gke.io/managed-certificates.
+DNS_NAME = re.compile(r"^(?=.{1,63}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$")
+MANAGED_CERTIFICATES = "networking.gke.io/managed-certificates"
+
+
+def _yaml_documents(project_dir: Path, pattern: str) -> list[Any]:
+    documents: list[Any] = []
+    for path in project_dir.glob(pattern):
+        try:
+            documents.extend(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        except yaml.YAMLError:
+            continue
+    return [d for d in documents if isinstance(d, dict)]
+
+
+def _certificate_problems(cert: dict[str, Any], referenced: set[str]) -> list[str]:
+    problems = []
+    if (cert.get("apiVersion"), cert.get("kind")) != ("networking.gke.io/v1", "ManagedCertificate"):
+        problems.append("must be apiVersion networking.gke.io/v1, kind ManagedCertificate")
+    name = (cert.get("metadata") or {}).get("name")
+    if not (isinstance(name, str) and name):
+        problems.append("metadata.name: required")
+    elif name not in referenced:
+        problems.append(f"no Ingress names {name!r} in its {MANAGED_CERTIFICATES} annotation")
+    spec = cert.get("spec")
+    if not isinstance(spec, dict) or set(spec) - {"domains"}:
+        return [*problems, "spec: must be {domains: [...]} and nothing else"]
+    domains = spec.get("domains")
+    if not (isinstance(domains, list) and 0 < len(domains) <= 100):
+        return [*problems, "spec.domains: must list 1 to 100 domains"]
+    problems.extend(
+        f"spec.domains: {domain!r} is not a DNS name of at most 63 characters (no wildcards)"
+        for domain in domains if not (isinstance(domain, str) and DNS_NAME.match(domain))
+    )
+    return problems
+
+
+def _gke_managed_certificate(project_dir: Path, files: list[str]) -> None:
+    referenced = {
+        name.strip()
+        for doc in _yaml_documents(project_dir, "deploy/**/*.y*ml") if doc.get("kind") == "Ingress"
+        for name in str(((doc.get("metadata") or {}).get("annotations") or {}).get(
+            MANAGED_CERTIFICATES, "")).split(",")
+    }
+    for name in files:
+        documents = _yaml_documents(project_dir, name)
+        if not documents:
+            raise AssertionError(f"gke_managed_certificate: {name}: no certificate in the file")
+        problems = [p for doc in documents for p in _certificate_problems(doc, referenced)]
+        if problems:
+            raise AssertionError(f"gke_managed_certificate: {name}:\n  " + "\n  ".join(problems))
+
+
 BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "toml": _toml,
     "python_syntax": _python_syntax,
@@ -462,4 +519,5 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "grafana_dashboard": _grafana_dashboard,
     "runbooks": _runbooks,
     "openshift_route": _openshift_route,
+    "gke_managed_certificate": _gke_managed_certificate,
 }

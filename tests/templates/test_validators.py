@@ -422,6 +422,16 @@ def _route_without_tls(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d["spec"]["tls"].update(termination="edgy"))
 
 
+def _misspelled_backend(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        data["spec"]["defaultbackend"] = data["spec"].pop("defaultBackend")
+    _edit_yaml(root / files[0], edit)
+
+
+def _wildcard_certificate(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"].update(domains=["*.example.com"]))
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt],
     "compose.yaml": [_unknown_service_key],
@@ -442,6 +452,9 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/k8s/overlays/*": [_missing_kustomize_resource],
     "deploy/openshift": [_missing_kustomize_resource],
     "deploy/openshift/route.yaml": [_route_to_unknown_port, _route_without_tls],
+    "deploy/gke": [_missing_kustomize_resource],
+    "deploy/gke/ingress.yaml": [_misspelled_backend],
+    "deploy/gke/managedcertificate.yaml": [_wildcard_certificate],
 }
 
 
