@@ -432,6 +432,14 @@ def _wildcard_certificate(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d["spec"].update(domains=["*.example.com"]))
 
 
+def _unknown_task_property(root: Path, files: list[str]) -> None:
+    # Edited as text: the template's !Ref/!Sub tags do not survive a safe_load round trip.
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert '      Cpu: "256"\n' in text, "breakage: no task Cpu to misspell"
+    path.write_text(text.replace('      Cpu: "256"\n', '      CPU: "256"\n'), encoding="utf-8")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt],
     "compose.yaml": [_unknown_service_key],
@@ -455,6 +463,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/gke": [_missing_kustomize_resource],
     "deploy/gke/ingress.yaml": [_misspelled_backend],
     "deploy/gke/managedcertificate.yaml": [_wildcard_certificate],
+    "deploy/ecs/service.yaml": [_unknown_task_property],
 }
 
 

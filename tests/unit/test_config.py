@@ -157,6 +157,8 @@ def test_real_rule_kubernetes_deploy_needs_the_kubernetes_manifests() -> None:
         (["kubernetes"], "tools.containerization: 'kubernetes' needs containerization to be docker"),
         (["docker", "openshift"],
          "tools.containerization: 'openshift' needs containerization to be kubernetes"),
+        (["docker", "gke"], "tools.containerization: 'gke' needs containerization to be kubernetes"),
+        (["aws_ecs"], "tools.containerization: 'aws_ecs' needs containerization to be docker"),
     ],
 )
 def test_real_rules_within_containerization(containerization: list[str], expected: str) -> None:
