@@ -44,11 +44,24 @@ def _name_problem(catalog: Catalog, value: str) -> bool | str:
     return True
 
 
-def _at_least_one(aspect: Aspect) -> Callable[[list[str]], bool | str]:
+def _valid_selection(
+    catalog: Catalog, picked: dict[str, Choice], aspect: Aspect
+) -> Callable[[list[str]], bool | str]:
+    """Validate a multi-choice answer: at least one tool, and every rule it triggers met."""
     choices = ", ".join(tool.title for tool in aspect.tools)
 
     def validate(values: list[str]) -> bool | str:
-        return bool(values) or f"choose at least one of: {choices} (space toggles)"
+        if not values:
+            return f"choose at least one of: {choices} (space toggles)"
+        trial = {**picked, aspect.id: tuple(values)}
+        for rule in catalog.rules:
+            if not all(chosen(trial, a, t) for a, t in rule.when):
+                continue
+            for aspect_id, allowed in rule.requires:
+                if aspect_id == aspect.id and not set(allowed) & set(values):
+                    needed = " or ".join(aspect.tool(t).title for t in allowed)
+                    return f"{rule.reason}: also choose {needed}"
+        return True
 
     return validate
 
@@ -97,7 +110,7 @@ def _ask_aspect(catalog: Catalog, picked: dict[str, Choice], aspect: Aspect) -> 
     choices = _choices(catalog, picked, aspect)
     message = f"{aspect.title}:"
     if aspect.multiple:
-        validate = _at_least_one(aspect)
+        validate = _valid_selection(catalog, picked, aspect)
         values = _ask(questionary.checkbox(message, choices=choices, validate=validate))
         return tuple(str(value) for value in values)
     enabled = [str(choice.value) for choice in choices if not choice.disabled]

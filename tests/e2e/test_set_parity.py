@@ -26,7 +26,9 @@ def non_default_choices() -> list[tuple[str, ...]]:
     cases: list[tuple[str, ...]] = []
     for aspect in catalog.aspects:
         for tool in aspect.tools[1:]:
-            choice = f"{aspect.id}={tool.id}"
+            # A multi-choice aspect's tools add to its default ones (kubernetes runs the docker image).
+            value = ",".join((*aspect.default, tool.id)) if aspect.multiple else tool.id
+            choice = f"{aspect.id}={value}"
             try:
                 resolve(catalog, {"name": "x"}, Overrides(sets=(choice,)))
             except ConfigError:

@@ -31,7 +31,7 @@ from validation import (
 
 from opsgen.catalog import BASE_LAYER, Catalog, Check, default_catalog
 from opsgen.cli import main
-from opsgen.config import Overrides, ProjectConfig, resolve
+from opsgen.config import Choice, Overrides, ProjectConfig, chosen, resolve
 from opsgen.errors import ConfigError
 
 CATALOG: Catalog = default_catalog()
@@ -95,6 +95,39 @@ def _with_companion(setup: Setup) -> Setup:
             if _valid(candidate):
                 return candidate
     return setup
+def _with_requirements(layers: tuple[str, ...], aspect_id: str, choice: Choice) -> tuple[str, ...]:
+    """``--set`` flags choosing a tool, plus what the catalog's rules need along with it.
+
+    A rule's requirement is met by adding the first allowed tool to a multi-choice aspect, or by
+    choosing it for another single-choice aspect; the aspect under test is only ever added to.
+    Where that is not enough, the flags are returned as they stand and the config is rejected.
+    """
+    defaults = dict(resolve(CATALOG, {"name": "x"}, Overrides(layers=layers)).tools)
+    aspect = CATALOG.aspect(aspect_id)
+    if aspect.multiple and not isinstance(choice, tuple):
+        choice = (choice,)
+    tools: dict[str, Choice] = {**defaults, aspect_id: choice}
+    changed = True
+    while changed:
+        changed = False
+        for rule in CATALOG.rules:
+            if not all(chosen(tools, a, t) for a, t in rule.when):
+                continue
+            for required, allowed in rule.requires:
+                if required not in tools or any(chosen(tools, required, t) for t in allowed):
+                    continue
+                current = tools[required]
+                if isinstance(current, tuple):
+                    tools[required] = (*current, allowed[0])
+                elif required != aspect_id:
+                    tools[required] = allowed[0]
+                else:
+                    continue
+                changed = True
+    return tuple(
+        f"{a}={','.join(v) if isinstance(v, tuple) else v}"
+        for a, v in tools.items() if a == aspect_id or v != defaults.get(a)
+    )
 
 
 def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
@@ -111,7 +144,11 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
                 yield choice, DEFAULTS, f"{choice}: none of its layers has templates yet"
                 continue
             name = f"{aspect.id}-{'all' if ',' in tools else tools}".replace("_", "-")
-            setup = _with_companion(Setup(name=name, layers=layers, sets=(choice,)))
+            value: Choice = tuple(tools.split(",")) if "," in tools else tools
+            # First what the rules require along with the choice (kubernetes for openshift), then,
+            # if that is not enough, one more choice elsewhere (incident_management=none for ELK).
+            setup = _with_companion(Setup(name=name, layers=layers,
+                                          sets=_with_requirements(layers, aspect.id, value)))
             try:
                 setup.config()
             except ConfigError as error:
@@ -590,6 +627,44 @@ def _filebeat_input_without_paths(root: Path, files: list[str]) -> None:
 
 def _broken_yaml(root: Path, files: list[str]) -> None:
     _append(root / files[0], "\nsettings: [unclosed\n")
+def _misspelled_probe(root: Path, files: list[str]) -> None:
+    deployment = next(name for name in files if name.endswith("deployment.yaml"))
+
+    def edit(data: Any) -> None:
+        container = data["spec"]["template"]["spec"]["containers"][0]
+        container["livenessprobe"] = container.pop("livenessProbe")
+    _edit_yaml(root / deployment, edit)
+
+
+def _missing_kustomize_resource(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0] / "kustomization.yaml",
+               lambda d: d["resources"].append("no-such-manifest.yaml"))
+
+
+def _route_to_unknown_port(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"]["port"].update(targetPort="no-such-port"))
+
+
+def _route_without_tls(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"]["tls"].update(termination="edgy"))
+
+
+def _misspelled_backend(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        data["spec"]["defaultbackend"] = data["spec"].pop("defaultBackend")
+    _edit_yaml(root / files[0], edit)
+
+
+def _wildcard_certificate(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"].update(domains=["*.example.com"]))
+
+
+def _unknown_task_property(root: Path, files: list[str]) -> None:
+    # Edited as text: the template's !Ref/!Sub tags do not survive a safe_load round trip.
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert '      Cpu: "256"\n' in text, "breakage: no task Cpu to misspell"
+    path.write_text(text.replace('      Cpu: "256"\n', '      CPU: "256"\n'), encoding="utf-8")
 
 
 BREAKAGES: dict[str, list[Breakage]] = {
@@ -630,6 +705,14 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "monitoring/elk/filebeat/filebeat.yml": [_filebeat_without_output,
                                              _filebeat_input_without_paths],
     "monitoring/elk/logstash/config/logstash.yml": [_broken_yaml],
+    "deploy/k8s/**/[!k]*.yaml": [_misspelled_probe],
+    "deploy/k8s/overlays/*": [_missing_kustomize_resource],
+    "deploy/openshift": [_missing_kustomize_resource],
+    "deploy/openshift/route.yaml": [_route_to_unknown_port, _route_without_tls],
+    "deploy/gke": [_missing_kustomize_resource],
+    "deploy/gke/ingress.yaml": [_misspelled_backend],
+    "deploy/gke/managedcertificate.yaml": [_wildcard_certificate],
+    "deploy/ecs/service.yaml": [_unknown_task_property],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
@@ -645,6 +728,16 @@ def negative_cases() -> dict[Check, Setup]:
         for check in checks_for(CATALOG, setup.config()):
             cases.setdefault(check, setup)
     return cases
+
+
+def every_check() -> dict[Check, Setup]:
+    """Every check of the matrix, with the first project that has it (the defaults first)."""
+    found: dict[Check, Setup] = {}
+    setups = [*default_setups(), *(s for _, s, skip in tool_setups() if skip is None)]
+    for setup in setups:
+        for check in checks_for(CATALOG, setup.config()):
+            found.setdefault(check, setup)
+    return found
 
 
 def negative_params() -> list[object]:

@@ -183,3 +183,30 @@ def test_answers_round_trip_to_the_same_config() -> None:
     raw = {"name": "acme", "description": 'x {{ y }} "z"', "tools": {"incident_management": "slack"}}
     config = resolve(catalog, raw, Overrides())
     assert config_from_answers(catalog, config.answers()) == config
+
+
+def test_real_rule_kubernetes_deploy_needs_the_kubernetes_manifests() -> None:
+    raw = {"name": "ok", "tools": {"continuous_deployment": "kubernetes"}}
+    message = error_of(default_catalog(), raw)
+    assert message.startswith(
+        "tools.continuous_deployment: 'kubernetes' needs containerization to be kubernetes"
+    )
+    config = resolve(default_catalog(), {**raw, "tools": {
+        "continuous_deployment": "kubernetes", "containerization": ["docker", "kubernetes"],
+    }}, Overrides())
+    assert config.tools["containerization"] == ("docker", "kubernetes")
+
+
+@pytest.mark.parametrize(
+    ("containerization", "expected"),
+    [
+        (["kubernetes"], "tools.containerization: 'kubernetes' needs containerization to be docker"),
+        (["docker", "openshift"],
+         "tools.containerization: 'openshift' needs containerization to be kubernetes"),
+        (["docker", "gke"], "tools.containerization: 'gke' needs containerization to be kubernetes"),
+        (["aws_ecs"], "tools.containerization: 'aws_ecs' needs containerization to be docker"),
+    ],
+)
+def test_real_rules_within_containerization(containerization: list[str], expected: str) -> None:
+    raw = {"name": "ok", "tools": {"containerization": containerization}}
+    assert error_of(default_catalog(), raw).startswith(expected)
