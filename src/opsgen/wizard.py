@@ -54,12 +54,20 @@ def _at_least_one(aspect: Aspect) -> Callable[[list[str]], bool | str]:
 
 
 def _disabled_reason(catalog: Catalog, picked: dict[str, Choice], aspect: Aspect, tool: str) -> str:
-    """Why ``tool`` cannot be chosen for ``aspect`` given the answers so far ('' if it can)."""
+    """Why ``tool`` cannot be chosen for ``aspect`` given the answers so far ('' if it can).
+
+    Either an earlier answer triggers a rule that ``tool`` breaks, or ``tool`` would trigger a
+    rule an earlier answer breaks (the rule's aspects may be asked in either order).
+    """
     for rule in catalog.rules:
+        triggered = all((a, t) == (aspect.id, tool) or chosen(picked, a, t) for a, t in rule.when)
+        if not triggered:
+            continue
         for aspect_id, allowed in rule.requires:
-            if aspect_id != aspect.id or tool in allowed:
+            current = (tool,) if aspect_id == aspect.id else picked.get(aspect_id)
+            if current is None:
                 continue
-            if all(chosen(picked, a, t) for a, t in rule.when):
+            if not any(chosen({aspect_id: current}, aspect_id, t) for t in allowed):
                 return rule.reason
     return ""
 
