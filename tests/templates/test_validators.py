@@ -79,14 +79,42 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
             if layers is None:
                 yield choice, DEFAULTS, f"{choice}: none of its layers has templates yet"
                 continue
-            setup = Setup(name=f"{aspect.id}-{tool.id}".replace("_", "-"), layers=layers,
-                          sets=(choice,))
-            try:
-                setup.config()
-            except ConfigError as error:
-                yield choice, setup, f"{choice} is rejected with the defaults: {error}"
-            else:
-                yield choice, setup, None
+            name = f"{aspect.id}-{tool.id}".replace("_", "-")
+            setup, error = _accepted_setup(name, layers, choice)
+            yield choice, setup, None if error is None else (
+                f"{choice} is rejected with the defaults and every fix the rules name: {error}")
+
+
+def _rule_fixes(choice: str) -> list[str]:
+    """``--set`` values the catalog's rules offer to make ``choice`` valid on the defaults.
+
+    A rule the choice triggers needs one of its required tools; a rule the choice breaks (it
+    requires another tool of the choice's aspect) needs another tool where the rule applies.
+    """
+    aspect_id, tool_id = choice.split("=")
+    fixes = []
+    for rule in CATALOG.rules:
+        if (aspect_id, tool_id) in rule.when:
+            fixes += [f"{a}={t}" for a, tools in rule.requires for t in tools]
+        elif any(a == aspect_id and tool_id not in tools for a, tools in rule.requires):
+            fixes += [f"{a}={t.id}" for a, when_tool in rule.when
+                      for t in CATALOG.aspect(a).tools if t.id != when_tool]
+    return fixes
+
+
+def _accepted_setup(name: str, layers: tuple[str, ...],
+                    choice: str) -> tuple[Setup, ConfigError | None]:
+    """The setup of ``choice`` on the defaults, plus the first rule fix it needs, if any."""
+    first_error = None
+    for extra in (None, *_rule_fixes(choice)):
+        setup = Setup(name=name, layers=layers, sets=(choice, *([extra] if extra else [])))
+        try:
+            setup.config()
+        except ConfigError as error:
+            first_error = first_error or error
+        else:
+            return setup, None
+    return Setup(name=name, layers=layers, sets=(choice,)), first_error
 
 
 def default_setups() -> list[Setup]:
@@ -389,6 +417,50 @@ def _unknown_module(root: Path, files: list[str]) -> None:
                              "      opsgen_no_such_module:\n        x: 1\n")
 
 
+def _drop_secrets_rule(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if x.strip() not in ("secrets", "secrets/")),
+                    encoding="utf-8")
+
+
+def _invalid_hgignore_regexp(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nsyntax: regexp\n(unclosed\n")
+
+
+def _unparseable_hgrc(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nthis line is no setting\n")
+
+
+def _misspelled_hook_type(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("precommit.", "precomit."),
+                    encoding="utf-8")
+
+
+def _hook_accepts_everything(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    shebang, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(f"{shebang}\nexit 0\n{rest}", encoding="utf-8")
+
+
+def _unquoted_cd(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "\nset -eu\n" in text, "breakage: the script has no `set -eu` line"
+    path.write_text(text.replace("\nset -eu\n", "\nset -eu\ncd $1\n", 1), encoding="utf-8")
+
+
+def _character_class(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\n*.py[cod]\n")
+
+
+def _misspelled_trigger_type(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("change-submit", "change-sumbit"),
+                    encoding="utf-8")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -406,29 +478,44 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "Jenkinsfile": [_unbalanced_groovy],
     ".secrets.baseline": [_committed_secret],
     "deploy/ansible/site.yml": [_unknown_module],
+    ".hgignore": [_invalid_hgignore_regexp, _drop_secrets_rule],
+    "hooks/hgrc": [_unparseable_hgrc, _misspelled_hook_type],
+    "svn/hooks/pre-commit": [_hook_accepts_everything, _unquoted_cd],
+    ".p4ignore": [_drop_secrets_rule, _character_class],
+    "p4/triggers.txt": [_misspelled_trigger_type],
+    "p4/triggers/*.sh": [_unquoted_cd],
 }
+
+
+def negative_cases() -> dict[Check, Setup]:
+    """Every check of every tested project, with the first project (defaults first) it is in."""
+    setups = [*default_setups(), *(setup for _, setup, skip in tool_setups() if skip is None)]
+    cases: dict[Check, Setup] = {}
+    for setup in setups:
+        for check in checks_for(CATALOG, setup.config()):
+            cases.setdefault(check, setup)
+    return cases
 
 
 def negative_params() -> list[object]:
     params: list[object] = []
-    for check in checks_for(CATALOG, DEFAULTS.config()):
+    for check, setup in negative_cases().items():
         if check.files in BREAKAGES:
-            marks = [pytest.mark.slow] if check.validator in SLOW else []
-            params.append(pytest.param(check, marks=marks, id=check_id(check)))
+            marks = [pytest.mark.slow] if check.validator in SLOW or setup != DEFAULTS else []
+            params.append(pytest.param(setup, check, marks=marks, id=check_id(check)))
     return params
 
 
-def test_every_check_of_the_default_project_has_a_breakage() -> None:
-    uncovered = [check_id(c) for c in checks_for(CATALOG, DEFAULTS.config())
-                 if c.files not in BREAKAGES]
+def test_every_check_has_a_breakage() -> None:
+    uncovered = [check_id(c) for c in negative_cases() if c.files not in BREAKAGES]
     assert not uncovered, f"no negative test breaks the files of: {uncovered}"
 
 
-@pytest.mark.parametrize("check", negative_params())
+@pytest.mark.parametrize(("setup", "check"), negative_params())
 def test_a_broken_file_fails_its_check(
-    project_for: Callable[[Setup], Path], tmp_path: Path, check: Check
+    project_for: Callable[[Setup], Path], tmp_path: Path, setup: Setup, check: Check
 ) -> None:
-    source = project_for(DEFAULTS)
+    source = project_for(setup)
     if not matching_files(source, check.files):
         pytest.skip(f"nothing to break: {check.files!r} matches no generated file "
                     "(test_default_project_passes fails for it)")
