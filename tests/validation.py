@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from vcs_validation import VCS_BUILTINS
 
 from opsgen.catalog import Catalog, Check, Validator, default_catalog
 from opsgen.config import ProjectConfig
@@ -69,7 +70,10 @@ def matching_files(project_dir: Path, pattern: str) -> list[str]:
 
 
 def tracked_files(project_dir: Path) -> list[str]:
-    """Every file git tracks in the project."""
+    """Every file git tracks in the project (every file, where the project is no git repo)."""
+    if not (project_dir / ".git").exists():
+        return sorted(p.relative_to(project_dir).as_posix() for p in project_dir.rglob("*")
+                      if p.is_file() and p.relative_to(project_dir).parts[0] not in (".hg", ".svn"))
     result = subprocess.run(
         ["git", "-C", str(project_dir), "ls-files", "-z"],
         capture_output=True, text=True, check=True,
@@ -726,4 +730,5 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "filebeat_config": _filebeat_config,
     "openshift_route": _openshift_route,
     "gke_managed_certificate": _gke_managed_certificate,
+    **VCS_BUILTINS,
 }

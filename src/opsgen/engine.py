@@ -18,8 +18,8 @@ from typing import Any
 from opsgen.catalog import BASE_LAYER
 from opsgen.config import ProjectConfig
 from opsgen.errors import GenerationError, UsageError
-from opsgen.gitops import init_and_commit
 from opsgen.store import TemplateSource, ensure_seeded
+from opsgen.vcs import METADATA_DIRS, record, start_hint
 
 
 def answers_file(layer: str) -> str:
@@ -33,6 +33,7 @@ class Result:
 
     dest: Path
     files: tuple[str, ...]
+    hint: str | None = None  # how to put the project under version control, if opsgen did not
 
 
 def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer: str) -> None:
@@ -67,7 +68,7 @@ def _listing(root: Path) -> tuple[str, ...]:
     files = []
     for path in root.rglob("*"):
         relative = path.relative_to(root)
-        if relative.parts[0] != ".git" and (path.is_file() or path.is_symlink()):
+        if relative.parts[0] not in METADATA_DIRS and (path.is_file() or path.is_symlink()):
             files.append(relative.as_posix())
     return tuple(sorted(files))
 
@@ -90,7 +91,7 @@ def _scratch(parent: Path) -> Iterator[Path]:
 
 
 def generate(config: ProjectConfig, dest: Path, *, dry_run: bool = False) -> Result:
-    """Write the project for ``config`` at ``dest`` atomically, as a git repo with one commit."""
+    """Write the project for ``config`` at ``dest`` atomically, in one first commit if it can."""
     dest = dest.absolute()
     check_destination(dest)
     if dry_run:
@@ -102,10 +103,11 @@ def generate(config: ProjectConfig, dest: Path, *, dry_run: bool = False) -> Res
     with _scratch(parent) as tmp:
         staged = tmp / "project"
         render_layers(config, staged, config.layers)
-        init_and_commit(staged, f"Generate {config.name} with opsgen")
+        vcs = str(config.tools["version_control"])
+        committed = record(vcs, staged, f"Generate {config.name} with opsgen")
         files = _listing(staged)
         _move_into_place(staged, dest)
-    return Result(dest=dest, files=files)
+    return Result(dest=dest, files=files, hint=None if committed else start_hint(vcs, dest))
 
 
 def _move_into_place(staged: Path, dest: Path) -> None:

@@ -10,7 +10,7 @@ from opsgen.errors import GenerationError
 
 # git takes EMAIL only when user.email is not configured, so the user's own identity wins and a
 # machine without one (a fresh CI box) still gets a commit, without spending a process to ask.
-_FALLBACK_EMAIL = "opsgen@users.noreply.invalid"
+FALLBACK_EMAIL = "opsgen@users.noreply.invalid"
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool = True) -> str:
@@ -38,7 +38,7 @@ def init_and_commit(repo: Path, message: str) -> None:
     git(repo, "add", "-A")
     # A fresh render always has files: no need to ask git whether anything changed.
     git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message,
-        env={"EMAIL": os.environ.get("EMAIL", _FALLBACK_EMAIL)})
+        env={"EMAIL": os.environ.get("EMAIL", FALLBACK_EMAIL)})
 
 
 def is_clean(repo: Path) -> bool:

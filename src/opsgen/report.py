@@ -33,6 +33,8 @@ def print_files(result: Result, *, dry_run: bool) -> None:
         print(f"  {name}")
     print(f"{verb} {len(result.files)} files in {result.dest}")
     if not dry_run:
+        if result.hint:
+            print(result.hint)
         print(f"next: cd {result.dest} && make run   (tests: make test)")
 
 

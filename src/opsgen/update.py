@@ -51,11 +51,23 @@ def _updatable(project: Path) -> list[str]:
     layers = layer_answer_files(project)
     if not layers:
         raise UsageError(f"{project}: no .copier-answers.yml; not a project made by opsgen")
+    vcs = _version_control(project)
+    if vcs != "git":
+        raise UsageError(
+            f"{project} uses {vcs}: copier update needs git; generate the new version with "
+            "`opsgen new` into another folder (same answers) and merge the differences by hand"
+        )
     if not (project / ".git").exists():
         raise UsageError(f"{project}: updates need git (copier merges with it); run `git init`")
     if not is_clean(project):
         raise UsageError(f"{project}: has uncommitted changes; commit or stash them first")
     return layers
+
+
+def _version_control(project: Path) -> str:
+    answers = yaml.safe_load((project / answers_file(LAYER_ORDER[0])).read_text(encoding="utf-8"))
+    value = answers.get("version_control", "git") if isinstance(answers, dict) else "git"
+    return str(value)
 
 
 def _report(project: Path) -> UpdateReport:
@@ -87,6 +99,9 @@ def set_tools(project: Path, sets: tuple[str, ...]) -> UpdateReport:
            "layers": list(current.layers),
            "tools": {k: list(v) if isinstance(v, tuple) else v for k, v in current.tools.items()}}
     changed = resolve(default_catalog(), raw, Overrides(sets=sets))
+    if changed.tools["version_control"] != current.tools["version_control"]:
+        raise UsageError(f"{project}: version_control cannot change on an existing project; "
+                         "convert the repository with your VCS's own tools instead")
     data = {k: v for k, v in changed.answers().items() if k in dict(changed.tools)}
     for name in layers:
         copier_update(project, name, data=data)

@@ -73,10 +73,14 @@ def _disabled_reason(catalog: Catalog, picked: dict[str, Choice], aspect: Aspect
     choosing this tool may trigger a rule that an earlier answer already breaks.
     """
     for rule in catalog.rules:
+        triggered = all((a, t) == (aspect.id, tool) or chosen(picked, a, t) for a, t in rule.when)
+        if not triggered:
+            continue
         for aspect_id, allowed in rule.requires:
-            if aspect_id != aspect.id or tool in allowed:
+            current = (tool,) if aspect_id == aspect.id else picked.get(aspect_id)
+            if current is None:
                 continue
-            if all(chosen(picked, a, t) for a, t in rule.when):
+            if not any(chosen({aspect_id: current}, aspect_id, t) for t in allowed):
                 return rule.reason
         if (aspect.id, tool) not in rule.when:
             continue

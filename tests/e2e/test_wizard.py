@@ -191,6 +191,24 @@ def test_a_choice_a_rule_forbids_shows_its_reason_and_cannot_be_selected(
     assert got[iac.id] in dict(rule.requires)[iac.id]
 
 
+def test_a_rule_on_a_later_aspect_disables_its_choice_from_an_earlier_answer(
+    wizard: Callable[[Path], Wizard], tmp_path: Path
+) -> None:
+    # GitHub Actions needs git, and version_control is asked before continuous_integration: after
+    # Mercurial, GitHub Actions is disabled with its reason and the pointer starts on Jenkins.
+    vcs, ci = CATALOG.aspect("version_control"), CATALOG.aspect("continuous_integration")
+    (rule,) = [r for r in CATALOG.rules if r.when == ((ci.id, "github_actions"),)]
+    dest = tmp_path / "acme-hg"
+    run = wizard(dest)
+    run.answer({vcs.id: pick(vcs, "mercurial")}, until=ci.id)
+    run.expect(f"{ci.tool('github_actions').title} ({rule.reason})")
+    run.child.send(ENTER)  # the pointer starts on the first choice left: Jenkins
+    run.answer(after=ci.id)
+    assert run.exit_code() == 0, run.screen
+    got = answers(dest)
+    assert (got[vcs.id], got[ci.id]) == ("mercurial", "jenkins")
+
+
 def test_an_invalid_name_is_rejected_on_screen_and_asked_again(
     wizard: Callable[[Path], Wizard], tmp_path: Path
 ) -> None:

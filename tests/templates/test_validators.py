@@ -603,6 +603,8 @@ def _broken_ruby(root: Path, files: list[str]) -> None:
 
 def _unclosed_erb_block(root: Path, files: list[str]) -> None:
     _append(root / files[0], "\n<% if @opsgen_broken %>\nnever closed\n")
+
+
 def _unclosed_block(root: Path, files: list[str]) -> None:
     # The classic hand-edit mistake: a closing brace goes missing (here the last one).
     path = root / files[0]
@@ -667,6 +669,50 @@ def _unknown_task_property(root: Path, files: list[str]) -> None:
     path.write_text(text.replace('      Cpu: "256"\n', '      CPU: "256"\n'), encoding="utf-8")
 
 
+def _drop_secrets_rule(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if x.strip() not in ("secrets", "secrets/")),
+                    encoding="utf-8")
+
+
+def _invalid_hgignore_regexp(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nsyntax: regexp\n(unclosed\n")
+
+
+def _unparseable_hgrc(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nthis line is no setting\n")
+
+
+def _misspelled_hook_type(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("precommit.", "precomit."),
+                    encoding="utf-8")
+
+
+def _hook_accepts_everything(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    shebang, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(f"{shebang}\nexit 0\n{rest}", encoding="utf-8")
+
+
+def _unquoted_cd(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "\nset -eu\n" in text, "breakage: the script has no `set -eu` line"
+    path.write_text(text.replace("\nset -eu\n", "\nset -eu\ncd $1\n", 1), encoding="utf-8")
+
+
+def _character_class(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\n*.py[cod]\n")
+
+
+def _misspelled_trigger_type(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("change-submit", "change-sumbit"),
+                    encoding="utf-8")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -713,6 +759,12 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/gke/ingress.yaml": [_misspelled_backend],
     "deploy/gke/managedcertificate.yaml": [_wildcard_certificate],
     "deploy/ecs/service.yaml": [_unknown_task_property],
+    ".hgignore": [_invalid_hgignore_regexp, _drop_secrets_rule],
+    "hooks/hgrc": [_unparseable_hgrc, _misspelled_hook_type],
+    "svn/hooks/pre-commit": [_hook_accepts_everything, _unquoted_cd],
+    ".p4ignore": [_drop_secrets_rule, _character_class],
+    "p4/triggers.txt": [_misspelled_trigger_type],
+    "p4/triggers/*.sh": [_unquoted_cd],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
@@ -728,16 +780,6 @@ def negative_cases() -> dict[Check, Setup]:
         for check in checks_for(CATALOG, setup.config()):
             cases.setdefault(check, setup)
     return cases
-
-
-def every_check() -> dict[Check, Setup]:
-    """Every check of the matrix, with the first project that has it (the defaults first)."""
-    found: dict[Check, Setup] = {}
-    setups = [*default_setups(), *(s for _, s, skip in tool_setups() if skip is None)]
-    for setup in setups:
-        for check in checks_for(CATALOG, setup.config()):
-            found.setdefault(check, setup)
-    return found
 
 
 def negative_params() -> list[object]:
