@@ -1,0 +1,493 @@
+"""Deliberately broken copies of generated files: each must make its check fail.
+
+Keyed by the glob of the files a breakage breaks (project paths, not tools), so a check of any
+tool that covers those files is proven to bite.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Breakage = Callable[[Path, list[str]], None]
+
+
+def _edit_yaml(path: Path, edit: Callable[[Any], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _edit_workflow(path: Path, edit: Callable[[Any], None]) -> None:
+    """Edit a workflow as YAML, keeping its ``on:`` key (YAML 1.1 loads it as ``True``)."""
+    def edit_keeping_on(data: Any) -> None:
+        if True in data:
+            data["on"] = data.pop(True)
+        edit(data)
+    _edit_yaml(path, edit_keeping_on)
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _first_alert(data: Any) -> Any:
+    return next(r for g in data["groups"] for r in g["rules"] if "alert" in r)
+
+
+def _break_promql(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: _first_alert(d).update(expr="rate(up[5m]"))
+
+
+def _drop_runbook(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0],
+               lambda d: _first_alert(d).get("annotations", {}).pop("runbook_url", None))
+
+
+def _orphan_runbook(root: Path, files: list[str]) -> None:
+    runbooks = root / "docs" / "runbooks"
+    runbooks.mkdir(parents=True, exist_ok=True)
+    (runbooks / "NoSuchAlert.md").write_text("# NoSuchAlert\n", encoding="utf-8")
+
+
+def _expect_no_alert(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for case in data["tests"]:
+            for alert_test in case.get("alert_rule_test") or ():
+                if alert_test.get("exp_alerts"):
+                    alert_test["exp_alerts"] = []
+                    return
+        raise AssertionError("breakage: no alert_rule_test expects an alert")
+    _edit_yaml(root / files[0], edit)
+
+
+def _duplicate_scrape_job(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0],
+               lambda d: d["scrape_configs"].append(dict(d["scrape_configs"][0])))
+
+
+def _undefined_receiver(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["route"].update(receiver="nobody-here"))
+
+
+def _unknown_service_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        next(iter(data["services"].values()))["no_such_compose_key"] = True
+    _edit_yaml(root / files[0], edit)
+
+
+def _unpinned_apt(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nRUN apt-get update && apt-get install curl\n")
+
+
+def _root_user(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nUSER root\n")
+
+
+def _ssh_open_to_the_world(root: Path, files: list[str]) -> None:
+    _append(root / files[0], (
+        '\nresource "aws_security_group" "opsgen_broken" {\n'
+        '  description = "broken on purpose"\n'
+        '  ingress {\n'
+        '    description = "ssh from anywhere"\n'
+        '    from_port   = 22\n'
+        '    to_port     = 22\n'
+        '    protocol    = "tcp"\n'
+        '    cidr_blocks = ["0.0.0.0/0"]\n'
+        '  }\n'
+        '}\n'
+    ))
+
+
+def _unbalanced_groovy(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nstage('Broken') {\n    steps {\n")
+
+
+def _misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(iter(data["jobs"].values()))
+        job["runs-onn"] = job.pop("runs-on")
+    _edit_workflow(root / files[0], edit)
+
+
+def _needs_unknown_job(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        next(iter(data["jobs"].values()))["needs"] = ["no-such-job"]
+    _edit_workflow(root / files[0], edit)
+
+
+def _script_injection(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        data["on"] = {"pull_request_target": None}
+        data["jobs"]["injected"] = {
+            "runs-on": "ubuntu-24.04",
+            "permissions": {"contents": "write"},
+            "steps": [
+                {"uses": "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+                 "with": {"ref": "${{ github.event.pull_request.head.sha }}"}},
+                {"run": 'echo "${{ github.event.pull_request.title }}"'},
+            ],
+        }
+    _edit_workflow(root / files[0], edit)
+
+
+def _gitlab_jobs(data: Any) -> list[Any]:
+    """The visible jobs of a GitLab pipeline (not hidden templates, not global keywords)."""
+    keywords = {"include", "workflow", "stages", "variables", "default", "image", "services",
+                "cache", "before_script", "after_script"}
+    return [job for name, job in data.items()
+            if name not in keywords and not name.startswith(".") and isinstance(job, dict)]
+
+
+def _gitlab_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(j for j in _gitlab_jobs(data) if "stage" in j)
+        job["stagee"] = job.pop("stage")
+    _edit_yaml(root / files[0], edit)
+
+
+def _gitlab_needs_unknown_job(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: _gitlab_jobs(d)[-1].update(needs=["no-such-job"]))
+
+
+def _gitlab_broken_included_template(root: Path, files: list[str]) -> None:
+    # A bug in an included file: only the expanded pipeline shows it (hidden templates are not
+    # jobs, so a schema check of the file alone passes).
+    def edit(data: Any) -> None:
+        template = next(v for k, v in data.items() if k.startswith(".") and isinstance(v, dict))
+        template["interruptible"] = "sometimes"
+    for included in sorted((root / ".gitlab" / "ci").glob("*.yml")):
+        _edit_yaml(included, edit)
+        return
+    raise AssertionError("breakage: no .gitlab/ci/*.yml to break")
+
+
+def _gitlab_included_job_typo(root: Path, files: list[str]) -> None:
+    # As a layer's file next to base.yml would have it: a job with a misspelled keyword.
+    _edit_yaml(root / files[0], lambda d: d.update(
+        {"opsgen-broken": {"stage": "test", "script": ["true"], "need": []}}))
+
+
+def _circleci_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = next(iter(data["jobs"].values()))
+        job["executorr"] = job.pop("executor")
+    _edit_yaml(root / files[0], edit)
+
+
+def _azure_misspelled_job_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        job = data["stages"][0]["jobs"][0]
+        job["stepss"] = job.pop("steps")
+    _edit_yaml(root / files[0], edit)
+
+
+def _travis_unknown_dist(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d.update(dist="noble-numbat"))
+
+
+def _bamboo_misspelled_stage_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        stage = next(iter(data["stages"][0].values()))
+        stage["job"] = stage.pop("jobs")
+    _edit_yaml(root / files[0], edit)
+
+
+def _broken_toml(root: Path, files: list[str]) -> None:
+    _append(root / files[0], '\n[project\nname = "x"\n')
+
+
+def _broken_python(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\ndef broken(:\n    pass\n")
+
+
+def _unformatted_terraform(root: Path, files: list[str]) -> None:
+    tf = sorted((root / files[0]).glob("*.tf"))[0]
+    _append(tf, '\nvariable "opsgen_broken" {\ndefault="x"\n}\n')
+
+
+def _unbalanced_hcl(root: Path, files: list[str]) -> None:
+    _append(root / files[0], '\nresource "null_resource" "broken" {\n')
+
+
+def _dashboard_without_grid(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["panels"][0]["gridPos"]
+    data["panels"][-1]["targets"] = []
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _incomplete_hook(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0],
+               lambda d: d["repos"].append({"repo": "local", "hooks": [{"id": "broken"}]}))
+
+
+def _committed_secret(root: Path, files: list[str]) -> None:
+    leak = root / "leaked_settings.py"
+    leak.write_text(
+        'AWS_ACCESS_KEY_ID = "AKIAZ3MSJV2WQPLXN4TB"\n'
+        'AWS_SECRET_ACCESS_KEY = "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"\n',
+        encoding="utf-8",
+    )
+    subprocess.run(["git", "-C", str(root), "add", leak.name], check=True)
+
+
+def _unknown_module(root: Path, files: list[str]) -> None:
+    # Appended as text: a YAML round trip would re-indent the playbook, which ansible-lint
+    # reports on its own.
+    _append(root / files[0], "\n- name: Broken play\n  hosts: all\n  tasks:\n"
+                             "    - name: Use a module that does not exist\n"
+                             "      opsgen_no_such_module:\n        x: 1\n")
+
+
+def _cfn_insert_resource(path: Path, resource: str) -> None:
+    """Insert a resource first under ``Resources:`` (as text: the template uses ``!Ref`` tags)."""
+    text = path.read_text(encoding="utf-8")
+    assert "\nResources:\n" in text, f"breakage: {path} has no Resources section"
+    path.write_text(text.replace("\nResources:\n", "\nResources:\n" + resource, 1),
+                    encoding="utf-8")
+
+
+def _cfn_bad_property_value(root: Path, files: list[str]) -> None:
+    _cfn_insert_resource(root / files[0], "  OpsgenBroken:\n    Type: AWS::S3::Bucket\n"
+                                          "    Properties:\n      VersioningConfiguration:\n"
+                                          "        Status: Sometimes\n")
+
+
+def _cfn_dangling_ref(root: Path, files: list[str]) -> None:
+    _cfn_insert_resource(root / files[0], "  OpsgenBroken:\n    Type: AWS::SNS::Topic\n"
+                                          "    Properties:\n"
+                                          "      TopicName: !Ref NoSuchParameter\n")
+
+
+def _edit_cfn_parameters(path: Path, edit: Callable[[list[dict[str, str]]], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _cfn_disallowed_parameter_value(root: Path, files: list[str]) -> None:
+    def edit(data: list[dict[str, str]]) -> None:
+        for parameter in data:
+            if parameter["ParameterKey"] == "Environment":
+                parameter["ParameterValue"] = "opsgen-no-such-environment"
+                return
+        raise AssertionError("breakage: the parameter file sets no Environment")
+    _edit_cfn_parameters(root / files[0], edit)
+
+
+def _cfn_unknown_parameter(root: Path, files: list[str]) -> None:
+    _edit_cfn_parameters(root / files[0], lambda d: d.append(
+        {"ParameterKey": "OpsgenNoSuchParameter", "ParameterValue": "x"}))
+
+
+def _misspelled_salt_function(root: Path, files: list[str]) -> None:
+    init = root / Path(files[0]).parent / "app_service" / "init.sls"
+    init.write_text(init.read_text(encoding="utf-8").replace("pkg.installed:", "pkg.instaled:", 1),
+                    encoding="utf-8")
+
+
+def _dangling_salt_requisite(root: Path, files: list[str]) -> None:
+    _append(root / Path(files[0]).parent / "app_service" / "init.sls",
+            "\nopsgen-broken:\n  cmd.run:\n    - name: 'true'\n    - require:\n"
+            "      - file: no-such-state\n")
+
+
+def _broken_sls_yaml(root: Path, files: list[str]) -> None:
+    _append(root / Path(files[0]).parent / "app_service" / "init.sls",
+            "\nopsgen-broken:\n  cmd.run:\n    - name: [\n")
+
+
+def _unclosed_puppet_class(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nclass opsgen_broken {\n  notify { 'x': }\n")
+
+
+def _unclosed_epp_block(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\n<% if $facts { -%>\nnever closed\n")
+
+
+def _unlinted_puppet(root: Path, files: list[str]) -> None:
+    # Valid Puppet that breaks the style guide: a double-quoted constant, an unquoted mode.
+    _append(root / files[0] / "manifests" / "site.pp",
+            '\nnode "opsgen-broken" {\n  file { "/tmp/opsgen-broken":\n    mode => 644,\n'
+            "    ensure => file,\n  }\n}\n")
+
+
+def _broken_ruby(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\ndef opsgen_broken(\n")
+
+
+def _unclosed_erb_block(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\n<% if @opsgen_broken %>\nnever closed\n")
+
+
+def _unclosed_block(root: Path, files: list[str]) -> None:
+    # The classic hand-edit mistake: a closing brace goes missing (here the last one).
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8").rstrip()
+    assert text.endswith("}"), "breakage: the pipeline does not end with a closing brace"
+    path.write_text(text[:-1], encoding="utf-8")
+
+
+def _pipeline_without_output(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("output {")], encoding="utf-8")
+
+
+def _filebeat_without_output(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d.pop("output.logstash"))
+
+
+def _filebeat_input_without_paths(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["filebeat.inputs"][0].pop("paths"))
+
+
+def _broken_yaml(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nsettings: [unclosed\n")
+def _misspelled_probe(root: Path, files: list[str]) -> None:
+    deployment = next(name for name in files if name.endswith("deployment.yaml"))
+
+    def edit(data: Any) -> None:
+        container = data["spec"]["template"]["spec"]["containers"][0]
+        container["livenessprobe"] = container.pop("livenessProbe")
+    _edit_yaml(root / deployment, edit)
+
+
+def _missing_kustomize_resource(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0] / "kustomization.yaml",
+               lambda d: d["resources"].append("no-such-manifest.yaml"))
+
+
+def _route_to_unknown_port(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"]["port"].update(targetPort="no-such-port"))
+
+
+def _route_without_tls(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"]["tls"].update(termination="edgy"))
+
+
+def _misspelled_backend(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        data["spec"]["defaultbackend"] = data["spec"].pop("defaultBackend")
+    _edit_yaml(root / files[0], edit)
+
+
+def _wildcard_certificate(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"].update(domains=["*.example.com"]))
+
+
+def _unknown_task_property(root: Path, files: list[str]) -> None:
+    # Edited as text: the template's !Ref/!Sub tags do not survive a safe_load round trip.
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert '      Cpu: "256"\n' in text, "breakage: no task Cpu to misspell"
+    path.write_text(text.replace('      Cpu: "256"\n', '      CPU: "256"\n'), encoding="utf-8")
+
+
+def _drop_secrets_rule(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if x.strip() not in ("secrets", "secrets/")),
+                    encoding="utf-8")
+
+
+def _invalid_hgignore_regexp(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nsyntax: regexp\n(unclosed\n")
+
+
+def _unparseable_hgrc(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\nthis line is no setting\n")
+
+
+def _misspelled_hook_type(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("precommit.", "precomit."),
+                    encoding="utf-8")
+
+
+def _hook_accepts_everything(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    shebang, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(f"{shebang}\nexit 0\n{rest}", encoding="utf-8")
+
+
+def _unquoted_cd(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "\nset -eu\n" in text, "breakage: the script has no `set -eu` line"
+    path.write_text(text.replace("\nset -eu\n", "\nset -eu\ncd $1\n", 1), encoding="utf-8")
+
+
+def _character_class(root: Path, files: list[str]) -> None:
+    _append(root / files[0], "\n*.py[cod]\n")
+
+
+def _misspelled_trigger_type(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("change-submit", "change-sumbit"),
+                    encoding="utf-8")
+
+
+BREAKAGES: dict[str, list[Breakage]] = {
+    "Dockerfile": [_unpinned_apt, _root_user],
+    "compose.yaml": [_unknown_service_key],
+    "monitoring/prometheus/prometheus.yml": [_duplicate_scrape_job],
+    "monitoring/prometheus/rules/*.yml": [_break_promql, _drop_runbook, _orphan_runbook],
+    "monitoring/prometheus/tests/*.yml": [_expect_no_alert],
+    "monitoring/alertmanager/alertmanager.yml": [_undefined_receiver],
+    "monitoring/grafana/dashboards/*.json": [_dashboard_without_grid],
+    ".github/workflows/*.yml": [_misspelled_job_key, _needs_unknown_job, _script_injection],
+    ".gitlab-ci.yml": [_gitlab_misspelled_job_key, _gitlab_needs_unknown_job,
+                       _gitlab_broken_included_template],
+    ".gitlab/ci/*.yml": [_gitlab_included_job_typo],
+    ".circleci/config.yml": [_circleci_misspelled_job_key],
+    "azure-pipelines.yml": [_azure_misspelled_job_key],
+    ".travis.yml": [_travis_unknown_dist],
+    "bamboo-specs/bamboo.yml": [_bamboo_misspelled_stage_key],
+    "pyproject.toml": [_broken_toml],
+    "**/*.py": [_broken_python],
+    "infra/terraform": [_unformatted_terraform],
+    "infra/terraform/*.tf": [_unbalanced_hcl, _ssh_open_to_the_world],
+    ".pre-commit-config.yaml": [_incomplete_hook],
+    "Jenkinsfile": [_unbalanced_groovy],
+    ".secrets.baseline": [_committed_secret],
+    "deploy/ansible/site.yml": [_unknown_module],
+    "infra/cloudformation/template.yaml": [_cfn_bad_property_value, _cfn_dangling_ref],
+    "infra/cloudformation/environments/*.json": [_cfn_disallowed_parameter_value,
+                                                 _cfn_unknown_parameter],
+    "deploy/salt/states/top.sls": [_misspelled_salt_function, _dangling_salt_requisite,
+                                   _broken_sls_yaml],
+    "deploy/puppet/**/*.pp": [_unclosed_puppet_class],
+    "deploy/puppet/**/*.epp": [_unclosed_epp_block],
+    "deploy/puppet": [_unlinted_puppet],
+    "deploy/chef/**/*.rb": [_broken_ruby],
+    "deploy/chef/**/*.erb": [_unclosed_erb_block],
+    "monitoring/elk/logstash/pipeline/*.conf": [_unclosed_block, _pipeline_without_output],
+    "monitoring/elk/filebeat/filebeat.yml": [_filebeat_without_output,
+                                             _filebeat_input_without_paths],
+    "monitoring/elk/logstash/config/logstash.yml": [_broken_yaml],
+    "deploy/k8s/**/[!k]*.yaml": [_misspelled_probe],
+    "deploy/k8s/overlays/*": [_missing_kustomize_resource],
+    "deploy/openshift": [_missing_kustomize_resource],
+    "deploy/openshift/route.yaml": [_route_to_unknown_port, _route_without_tls],
+    "deploy/gke": [_missing_kustomize_resource],
+    "deploy/gke/ingress.yaml": [_misspelled_backend],
+    "deploy/gke/managedcertificate.yaml": [_wildcard_certificate],
+    "deploy/ecs/service.yaml": [_unknown_task_property],
+    ".hgignore": [_invalid_hgignore_regexp, _drop_secrets_rule],
+    "hooks/hgrc": [_unparseable_hgrc, _misspelled_hook_type],
+    "svn/hooks/pre-commit": [_hook_accepts_everything, _unquoted_cd],
+    ".p4ignore": [_drop_secrets_rule, _character_class],
+    "p4/triggers.txt": [_misspelled_trigger_type],
+    "p4/triggers/*.sh": [_unquoted_cd],
+}
+# Breakages that each must be caught on their own (not just one of the list): they prove a part
+# of a builtin validator that the others do not reach.
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls"}
