@@ -17,7 +17,10 @@ import yaml
 from opsgen.catalog import BASE_LAYER, Aspect, Catalog
 from opsgen.errors import ConfigError
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# A DNS label in practice (Kubernetes names, buckets, stacks), kept short enough that the names
+# templates derive from it (e.g. `<name>-production-artifacts`) stay within every tool's limits.
+NAME_MAX = 40
+NAME_PATTERN = re.compile(rf"^(?=.{{1,{NAME_MAX}}}$)[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 TOP_LEVEL_KEYS = ("name", "description", "layers", "tools")
 Choice = str | tuple[str, ...]
 
@@ -102,7 +105,7 @@ def _name(value: Any) -> str:
         raise ConfigError(
             "name",
             f"{value!r} is not a slug: use lowercase letters, digits and single '-', "
-            "starting with a letter",
+            f"starting with a letter, at most {NAME_MAX} characters",
         )
     return value
 

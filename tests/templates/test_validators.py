@@ -30,7 +30,7 @@ from validation import (
 
 from opsgen.catalog import BASE_LAYER, Catalog, Check, default_catalog
 from opsgen.cli import main
-from opsgen.config import Choice, Overrides, ProjectConfig, chosen, resolve
+from opsgen.config import NAME_MAX, Choice, Overrides, ProjectConfig, chosen, resolve
 from opsgen.errors import ConfigError
 
 CATALOG: Catalog = default_catalog()
@@ -54,9 +54,14 @@ class Setup:
         flags += [f for item in self.sets for f in ("--set", item)]
         return ("--defaults", *flags)
 
+    @property
+    def project_name(self) -> str:
+        """The setup's name cut to the longest project name allowed: long names get tested."""
+        return self.name[:NAME_MAX].rstrip("-")
+
     def config(self) -> ProjectConfig:
         overrides = Overrides(layers=self.layers, sets=self.sets)
-        return resolve(CATALOG, {"name": self.name}, overrides)
+        return resolve(CATALOG, {"name": self.project_name}, overrides)
 
 
 DEFAULTS = Setup(name=f"{BASE_LAYER}-defaults")
@@ -201,7 +206,7 @@ def project_for(
 
     def generate(setup: Setup) -> Path:
         if setup not in made:
-            dest = tmp_path_factory.mktemp("generated") / setup.name
+            dest = tmp_path_factory.mktemp("generated") / setup.project_name
             out = io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
                 code = main(["new", str(dest), *setup.args])

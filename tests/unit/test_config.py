@@ -77,6 +77,7 @@ def test_flags_override_the_file(tiny: Catalog) -> None:
         ({"name": "-ab"}, "name:"),
         ({"name": "ab-"}, "name:"),
         ({"name": 12}, "name:"),
+        ({"name": "a" * 41}, "name:"),
         ({"name": "ok", "colour": "red"}, "colour: unknown key"),
         ({"name": "ok", "tools": {"cd": "x"}}, "tools.cd: unknown aspect"),
         ({"name": "ok", "tools": {"ci": "jenkinz"}}, "tools.ci: 'jenkinz' is not a tool"),
