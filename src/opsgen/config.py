@@ -104,8 +104,8 @@ def _name(value: Any) -> str:
     if not isinstance(value, str) or not NAME_PATTERN.match(value):
         raise ConfigError(
             "name",
-            f"{value!r} is not a slug: use lowercase letters, digits and single '-', "
-            f"starting with a letter, at most {NAME_MAX} characters",
+            f"{value!r} is not a slug: a-z, 0-9 and single '-', a letter first, "
+            f"at most {NAME_MAX} characters",
         )
     return value
 
