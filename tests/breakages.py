@@ -487,6 +487,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
     ".p4ignore": [_drop_secrets_rule, _character_class],
     "p4/triggers.txt": [_misspelled_trigger_type],
     "p4/triggers/*.sh": [_unquoted_cd],
+    "deploy/deploy.sh": [_unquoted_cd],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
