@@ -14,12 +14,12 @@ import json
 import shutil
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 from breakages import BREAKAGES, EVERY_BREAKAGE_BITES
+from setups import CATALOG, DEFAULTS, Setup, layers_for, with_companion, with_requirements
 from validation import (
     check_id,
     checks_for,
@@ -28,117 +28,22 @@ from validation import (
     slow_validators,
 )
 
-from opsgen.catalog import BASE_LAYER, Catalog, Check, default_catalog
+from opsgen.catalog import BASE_LAYER, Check
 from opsgen.cli import main
-from opsgen.config import NAME_MAX, Choice, Overrides, ProjectConfig, chosen, resolve
+from opsgen.config import Choice
 from opsgen.errors import ConfigError
 
-CATALOG: Catalog = default_catalog()
 SLOW = slow_validators()
 
 
 # --- The configs under test, from the catalog ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Setup:
-    """A project to generate: its name (the folder, hence the project name) and its flags."""
-
-    name: str
-    layers: tuple[str, ...] = ()
-    sets: tuple[str, ...] = ()
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        flags = [f for layer in self.layers for f in ("--layer", layer)]
-        flags += [f for item in self.sets for f in ("--set", item)]
-        return ("--defaults", *flags)
-
-    @property
-    def project_name(self) -> str:
-        """The setup's name cut to the longest project name allowed: long names get tested."""
-        return self.name[:NAME_MAX].rstrip("-")
-
-    def config(self) -> ProjectConfig:
-        overrides = Overrides(layers=self.layers, sets=self.sets)
-        return resolve(CATALOG, {"name": self.project_name}, overrides)
-
-
-DEFAULTS = Setup(name=f"{BASE_LAYER}-defaults")
-
-
-def _layers_for(aspect_layers: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The extra layers a project needs to offer an aspect, or None if no such layer is ready."""
-    if BASE_LAYER in aspect_layers:
-        return ()
-    ready = [layer for layer in aspect_layers if CATALOG.layer(layer).ready]
-    return (ready[0],) if ready else None
-
-
-def _valid(setup: Setup) -> bool:
-    try:
-        setup.config()
-    except ConfigError:
-        return False
-    return True
-
-
-def _with_companion(setup: Setup) -> Setup:
-    """The setup, or, if a rule rejects it next to the defaults, the same plus the first other
-    ``--set`` (in catalog order) that a rule allows: ELK alone needs ``incident_management=none``."""
-    if _valid(setup):
-        return setup
-    chosen = {item.partition("=")[0] for item in setup.sets}
-    for aspect in CATALOG.aspects:
-        if aspect.id in chosen or not set(aspect.layers) & {BASE_LAYER, *setup.layers}:
-            continue
-        for tool in aspect.tools[1:]:
-            extra = f"{aspect.id}={tool.id}"
-            candidate = Setup(name=f"{setup.name}-{aspect.id}-{tool.id}".replace("_", "-"),
-                              layers=setup.layers, sets=(*setup.sets, extra))
-            if _valid(candidate):
-                return candidate
-    return setup
-def _with_requirements(layers: tuple[str, ...], aspect_id: str, choice: Choice) -> tuple[str, ...]:
-    """``--set`` flags choosing a tool, plus what the catalog's rules need along with it.
-
-    A rule's requirement is met by adding the first allowed tool to a multi-choice aspect, or by
-    choosing it for another single-choice aspect; the aspect under test is only ever added to.
-    Where that is not enough, the flags are returned as they stand and the config is rejected.
-    """
-    defaults = dict(resolve(CATALOG, {"name": "x"}, Overrides(layers=layers)).tools)
-    aspect = CATALOG.aspect(aspect_id)
-    if aspect.multiple and not isinstance(choice, tuple):
-        choice = (choice,)
-    tools: dict[str, Choice] = {**defaults, aspect_id: choice}
-    changed = True
-    while changed:
-        changed = False
-        for rule in CATALOG.rules:
-            if not all(chosen(tools, a, t) for a, t in rule.when):
-                continue
-            for required, allowed in rule.requires:
-                if required not in tools or any(chosen(tools, required, t) for t in allowed):
-                    continue
-                current = tools[required]
-                if isinstance(current, tuple):
-                    tools[required] = (*current, allowed[0])
-                elif required != aspect_id:
-                    tools[required] = allowed[0]
-                else:
-                    continue
-                changed = True
-    return tuple(
-        f"{a}={','.join(v) if isinstance(v, tuple) else v}"
-        for a, v in tools.items() if a == aspect_id or v != defaults.get(a)
-    )
-
-
 def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
     """``(id, setup, reason to skip or None)`` for every non-default tool of every aspect, then for
     every multi-choice aspect with all its tools at once."""
     for aspect in CATALOG.aspects:
-        layers = _layers_for(aspect.layers)
+        layers = layers_for(aspect.layers)
         choices = [tool.id for tool in aspect.tools[1:]]
         if aspect.multiple and len(aspect.tools) > 1:
             choices.append(",".join(aspect.tool_ids))
@@ -151,8 +56,8 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
             value: Choice = tuple(tools.split(",")) if "," in tools else tools
             # First what the rules require along with the choice (kubernetes for openshift), then,
             # if that is not enough, one more choice elsewhere (incident_management=none for ELK).
-            setup = _with_companion(Setup(name=name, layers=layers,
-                                          sets=_with_requirements(layers, aspect.id, value)))
+            setup = with_companion(Setup(name=name, layers=layers,
+                                          sets=with_requirements(layers, aspect.id, value)))
             try:
                 setup.config()
             except ConfigError as error:
@@ -234,6 +139,52 @@ def test_every_tool_passes(
     project_for: Callable[[Setup], Path], setup: Setup, check: Check
 ) -> None:
     run_check(project_for(setup), check, CATALOG)
+
+
+# --- Every CI deploys with every deployment tool -------------------------------------------------
+# A CI's deploy stages depend on the deployment tool (its image, settings and gates), so each
+# pair is generated: the CI's own checks must pass and its pipeline must run deploy/deploy.sh for
+# staging and for production.
+
+CI_ASPECT, CD_ASPECT = "continuous_integration", "continuous_deployment"
+
+
+def _pair_setup(ci: str, cd: str) -> Setup:
+    sets = {item.partition("=")[0]: item
+            for item in with_requirements((), CD_ASPECT, cd)}
+    sets[CI_ASPECT] = f"{CI_ASPECT}={ci}"
+    return Setup(name=f"{ci}-{cd}".replace("_", "-"), sets=tuple(sets.values()))
+
+
+def pair_params() -> list[object]:
+    params: list[object] = []
+    for ci in CATALOG.aspect(CI_ASPECT).tools:
+        for cd in CATALOG.aspect(CD_ASPECT).tools:
+            setup = _pair_setup(ci.id, cd.id)
+            try:
+                setup.config()
+            except ConfigError as error:
+                params.append(pytest.param(setup, ci.id, id=f"{ci.id}-{cd.id}",
+                                           marks=pytest.mark.skip(reason=str(error))))
+                continue
+            params.append(pytest.param(setup, ci.id, id=f"{ci.id}-{cd.id}",
+                                       marks=[pytest.mark.slow]))
+    return params
+
+
+@pytest.mark.parametrize(("setup", "ci"), pair_params())
+def test_every_ci_deploys_with_every_deployment_tool(
+    project_for: Callable[[Setup], Path], setup: Setup, ci: str
+) -> None:
+    project = project_for(setup)
+    checks = CATALOG.aspect(CI_ASPECT).tool(ci).checks
+    files = sorted({name for check in checks for name in matching_files(project, check.files)})
+    assert files, f"{ci}: its checks match no pipeline file"
+    pipeline = "\n".join((project / name).read_text(encoding="utf-8") for name in files)
+    for env in ("staging", "production"):
+        assert f"deploy/deploy.sh {env}" in pipeline, f"{ci}: no stage runs deploy/deploy.sh {env}"
+    for check in checks:
+        run_check(project, check, CATALOG)
 
 
 def test_the_default_project_has_checks() -> None:  # the parametrized tests could be vacuous
