@@ -1,0 +1,45 @@
+"""Running a validator's tool: its output, a clear AssertionError when it fails, and a skip (a
+failure in CI, where OPSGEN_REQUIRE_VALIDATORS=1) when it is not installed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REQUIRE_ENV = "OPSGEN_REQUIRE_VALIDATORS"
+TIMEOUT_SECONDS = 600
+
+
+def missing(validator_id: str, what: str) -> None:
+    message = f"{validator_id}: {what} not installed (see .ci/run)"
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def run(
+    project_dir: Path, validator_id: str, argv: list[str], stdin: str | None = None
+) -> str:
+    """Run a validator's command in the project; its stdout, or AssertionError if it fails."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    try:
+        result = subprocess.run(
+            argv, cwd=project_dir, capture_output=True, text=True, env=env,
+            input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
+            timeout=TIMEOUT_SECONDS, check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise AssertionError(
+            f"{validator_id}: `{' '.join(argv)}` timed out after {error.timeout}s"
+        ) from None
+    if result.returncode != 0:
+        output = "\n".join(s.strip() for s in (result.stdout, result.stderr) if s.strip())
+        raise AssertionError(
+            f"{validator_id}: `{' '.join(argv)}` exited {result.returncode} in {project_dir}:\n"
+            f"{output}"
+        )
+    return result.stdout
+
