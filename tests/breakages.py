@@ -365,6 +365,15 @@ def _missing_kustomize_resource(root: Path, files: list[str]) -> None:
                lambda d: d["resources"].append("no-such-manifest.yaml"))
 
 
+def _escalating_container(root: Path, files: list[str]) -> None:
+    """The base every kustomization builds on lets the container gain privileges."""
+    path = root / "deploy/k8s/base/deployment.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "allowPrivilegeEscalation: false" in text, "breakage: no allowPrivilegeEscalation"
+    path.write_text(text.replace("allowPrivilegeEscalation: false",
+                                 "allowPrivilegeEscalation: true"), encoding="utf-8")
+
+
 def _route_to_unknown_port(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d["spec"]["port"].update(targetPort="no-such-port"))
 
@@ -474,10 +483,10 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                              _filebeat_input_without_paths],
     "monitoring/elk/logstash/config/logstash.yml": [_broken_yaml],
     "deploy/k8s/**/[!k]*.yaml": [_misspelled_probe],
-    "deploy/k8s/overlays/*": [_missing_kustomize_resource],
-    "deploy/openshift": [_missing_kustomize_resource],
+    "deploy/k8s/overlays/*": [_escalating_container, _missing_kustomize_resource],
+    "deploy/openshift": [_escalating_container, _missing_kustomize_resource],
     "deploy/openshift/route.yaml": [_route_to_unknown_port, _route_without_tls],
-    "deploy/gke": [_missing_kustomize_resource],
+    "deploy/gke": [_escalating_container, _missing_kustomize_resource],
     "deploy/gke/ingress.yaml": [_misspelled_backend],
     "deploy/gke/managedcertificate.yaml": [_wildcard_certificate],
     "deploy/ecs/service.yaml": [_unknown_task_property],

@@ -4,11 +4,15 @@ certificate, checked against the manifests they point at."""
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from toolrun import run as _run
 
 ROUTE_SPEC_KEYS = {"host", "subdomain", "path", "to", "alternateBackends", "port", "tls",
                    "wildcardPolicy", "httpHeaders"}
@@ -155,8 +159,27 @@ def _gke_managed_certificate(project_dir: Path, files: list[str]) -> None:
 
 
 
+def _checkov_kustomize(project_dir: Path, files: list[str]) -> None:
+    """Render each kustomization with ``kubectl kustomize`` (what a deploy applies) and run
+    checkov's Kubernetes checks on the result. A check the manifests do not meet must be skipped
+    in them, by a ``checkov.io/skip`` annotation with its reason."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("checkov_kustomize: kubectl is not on this machine and no package registry "
+                    "reachable here serves it")
+    with tempfile.TemporaryDirectory(prefix="opsgen-kustomize-") as tmp:
+        rendered = []
+        for index, name in enumerate(files):
+            out = Path(tmp) / f"{index}-{Path(name).name}.yaml"
+            out.write_text(_run(project_dir, "checkov_kustomize", ["kubectl", "kustomize", name]),
+                           encoding="utf-8")
+            rendered.append(str(out))
+        _run(project_dir, "checkov_kustomize",
+             ["checkov", "--quiet", "--compact", "--skip-download", "--framework", "kubernetes",
+              *(arg for path in rendered for arg in ("-f", path))])
+
 
 K8S_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "openshift_route": _openshift_route,
     "gke_managed_certificate": _gke_managed_certificate,
+    "checkov_kustomize": _checkov_kustomize,
 }
