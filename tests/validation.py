@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ci_validation import CI_BUILTINS
 from cm_validation import CM_BUILTINS
 from k8s_validation import K8S_BUILTINS
 from monitoring_validation import MONITORING_BUILTINS
@@ -190,6 +191,7 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "python_syntax": _python_syntax,
     "hcl2": _hcl2,
     "yaml": _yaml,
+    **CI_BUILTINS,
     **CM_BUILTINS,
     **K8S_BUILTINS,
     **MONITORING_BUILTINS,
