@@ -4,6 +4,7 @@ Logstash pipeline and the Filebeat config."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -275,10 +276,55 @@ def _filebeat_config(project_dir: Path, files: list[str]) -> None:
 #   (name or number) of that Service, which must exist in the project; spec.tls.termination: edge,
 #   passthrough or reencrypt; insecureEdgeTerminationPolicy: Allow, None or Redirect.
 
+# Multi-window burn rates (Google SRE workbook): a page at 14.4x, a ticket at 6x the budget.
+BURN_FACTORS = {14.4, 6.0}
+THRESHOLD = re.compile(r"\(\s*([0-9.]+)\s*\*\s*([0-9.]+)\s*\)")
+RULES_GLOB = "monitoring/prometheus/rules/*.yml"
+
+
+def _slo_problems(slo: Any, rules: Mapping[str, list[str]]) -> list[str]:
+    if not isinstance(slo, dict) or not isinstance(slo.get("objective"), int | float):
+        return [f"an SLO without a numeric objective: {slo!r}"]
+    name, budget = slo.get("name"), round(1 - slo["objective"] / 100, 6)
+    alert = (slo.get("alerting") or {}).get("name")
+    exprs = rules.get(str(alert), [])
+    if not exprs:
+        return [f"SLO {name}: no alert rule named {alert!r} in {RULES_GLOB}"]
+    thresholds = [(float(f), float(b)) for expr in exprs for f, b in THRESHOLD.findall(expr)]
+    problems = [f"SLO {name}: {alert} burns a budget of {b}, not {budget} (objective "
+                f"{slo['objective']})" for _, b in thresholds if abs(b - budget) > 1e-9]
+    missing = BURN_FACTORS - {f for f, _ in thresholds}
+    if missing:
+        problems.append(f"SLO {name}: {alert} has no burn-rate alert at {sorted(missing)}x")
+    return problems
+
+
+def _slo_alerts(project_dir: Path, files: list[str]) -> None:
+    """Every SLO (Sloth's prometheus/v1 format) has page and ticket burn-rate alerts, named by
+    its ``alerting.name``, whose thresholds are multiples of exactly its error budget."""
+    rules: dict[str, list[str]] = {}
+    for name in sorted(str(p.relative_to(project_dir)) for p in project_dir.glob(RULES_GLOB)):
+        data = yaml.safe_load((project_dir / name).read_text(encoding="utf-8")) or {}
+        for group in data.get("groups") or ():
+            for rule in group.get("rules") or ():
+                if "alert" in rule:
+                    rules.setdefault(str(rule["alert"]), []).append(str(rule.get("expr", "")))
+    problems = []
+    for name in files:
+        spec = yaml.safe_load((project_dir / name).read_text(encoding="utf-8")) or {}
+        slos = spec.get("slos") if isinstance(spec, dict) else None
+        if spec.get("version") != "prometheus/v1" or not slos:
+            problems.append(f"{name}: not a prometheus/v1 spec with slos")
+            continue
+        problems += [f"{name}: {problem}" for slo in slos for problem in _slo_problems(slo, rules)]
+    if problems:
+        raise AssertionError("slo_alerts: " + "; ".join(problems))
+
 
 MONITORING_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "grafana_dashboard": _grafana_dashboard,
     "runbooks": _runbooks,
+    "slo_alerts": _slo_alerts,
     "logstash_pipeline": _logstash_pipeline,
     "filebeat_config": _filebeat_config,
 }
