@@ -64,6 +64,40 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
                 yield choice, setup, f"{choice} is rejected with the defaults: {error}"
             else:
                 yield choice, setup, None
+    yield from pairing_setups()
+
+
+def pairing_setups() -> Iterator[tuple[str, Setup, str | None]]:
+    """A tool that a rule lets go with several tools of a single-choice aspect writes other files
+    with each (aws_ecs: Terraform or CloudFormation): one project per pairing that
+    :func:`tool_setups` does not make already."""
+    for rule in CATALOG.rules:
+        if len(rule.when) != 1:
+            continue
+        (aspect_id, tool_id), = rule.when
+        aspect = CATALOG.aspect(aspect_id)
+        layers = layers_for(aspect.layers)
+        if layers is None:
+            continue
+        base = with_requirements(layers, aspect_id, (tool_id,) if aspect.multiple else tool_id)
+        for required, allowed in rule.requires:
+            if len(allowed) < 2 or CATALOG.aspect(required).multiple:
+                continue
+            made = with_companion(Setup(name="base", layers=layers, sets=base)).config()
+            for other in allowed:
+                if made.tools.get(required) == other:
+                    continue
+                choice = f"{aspect_id}={tool_id}+{required}={other}"
+                sets = (*(s for s in base if not s.startswith(f"{required}=")),
+                        f"{required}={other}")
+                name = f"{aspect_id}-{tool_id}-{other}".replace("_", "-")
+                setup = with_companion(Setup(name=name, layers=layers, sets=sets))
+                try:
+                    setup.config()
+                except ConfigError as error:
+                    yield choice, setup, f"{choice} is rejected with the defaults: {error}"
+                else:
+                    yield choice, setup, None
 
 
 def default_setups() -> list[Setup]:
@@ -183,7 +217,9 @@ def test_every_ci_deploys_with_every_deployment_tool(
     pipeline = "\n".join((project / name).read_text(encoding="utf-8") for name in files)
     for env in ("staging", "production"):
         assert f"deploy/deploy.sh {env}" in pipeline, f"{ci}: no stage runs deploy/deploy.sh {env}"
-    for check in checks:
+    # The deploy settings these pipelines and the README name must not look like secrets.
+    scanning = CATALOG.aspect("data_privacy_security").tool("secret_scanning").checks
+    for check in (*checks, *scanning):
         run_check(project, check, CATALOG)
 
 

@@ -211,3 +211,28 @@ def test_real_rule_kubernetes_deploy_needs_the_kubernetes_manifests() -> None:
 def test_real_rules_within_containerization(containerization: list[str], expected: str) -> None:
     raw = {"name": "ok", "tools": {"containerization": containerization}}
     assert error_of(default_catalog(), raw).startswith(expected)
+
+
+CLOUDFORMATION = {"infrastructure_as_code": "cloudformation", "continuous_deployment": "cloudformation"}
+
+
+@pytest.mark.parametrize(
+    ("tools", "expected"),
+    [
+        ({"containerization": ["docker", "kubernetes", "gke"], **CLOUDFORMATION},
+         "tools.containerization: 'gke' needs infrastructure_as_code to be terraform"),
+        ({"containerization": ["docker", "aws_ecs"], "infrastructure_as_code": "none",
+          "continuous_deployment": "ansible"},
+         "tools.containerization: 'aws_ecs' needs infrastructure_as_code to be terraform or "
+         "cloudformation"),
+    ],
+)
+def test_real_rules_between_containerization_and_iac(tools: dict[str, object], expected: str) -> None:
+    assert error_of(default_catalog(), {"name": "ok", "tools": tools}).startswith(expected)
+
+
+@pytest.mark.parametrize("iac", [{}, CLOUDFORMATION])
+def test_aws_ecs_is_accepted_with_terraform_or_cloudformation(iac: dict[str, str]) -> None:
+    tools = {"containerization": ["docker", "aws_ecs"], **iac}
+    config = resolve(default_catalog(), {"name": "ok", "tools": tools}, Overrides())
+    assert config.tools["containerization"] == ("docker", "aws_ecs")
