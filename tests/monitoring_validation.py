@@ -14,6 +14,12 @@ import yaml
 from toolrun import missing as _missing
 
 
+# Grafana publishes no offline validator; this is our own structural schema for the dashboards
+# opsgen writes (file provisioning, Prometheus targets):
+#   {uid: str (1-40 chars), title: str, schemaVersion: int, panels: [panel]}
+#   panel: {id: int (unique), type: str, title: str, gridPos: {h, w, x, y: int}, w <= 24,
+#           x + w <= 24, datasource: {type, uid} or "${var}" or str, targets: [{refId, expr}]}
+#   (a "row" panel needs no datasource or targets)
 def _dashboard_problems(data: Any, datasource_uids: set[str]) -> list[str]:
     if not isinstance(data, dict):
         return ["the dashboard must be a JSON object"]
@@ -135,16 +141,20 @@ RUNBOOK_DIR = "docs/runbooks"
 RUNBOOK_INDEXES = {"README.md", "index.md"}
 
 
-def _alerts(project_dir: Path, files: Iterable[str]) -> list[tuple[str, str, Mapping[str, Any]]]:
-    """``(file, alert name, annotations)`` for every alerting rule in Prometheus rule files."""
-    alerts = []
+def _alert_rules(project_dir: Path, files: Iterable[str]) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(file, rule)`` for every alerting rule in Prometheus rule files."""
+    rules = []
     for name in files:
         data = yaml.safe_load((project_dir / name).read_text(encoding="utf-8")) or {}
         for group in data.get("groups") or ():
-            for rule in group.get("rules") or ():
-                if "alert" in rule:
-                    alerts.append((name, str(rule["alert"]), rule.get("annotations") or {}))
-    return alerts
+            rules += [(name, rule) for rule in group.get("rules") or () if "alert" in rule]
+    return rules
+
+
+def _alerts(project_dir: Path, files: Iterable[str]) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """``(file, alert name, annotations)`` for every alerting rule in Prometheus rule files."""
+    return [(name, str(rule["alert"]), rule.get("annotations") or {})
+            for name, rule in _alert_rules(project_dir, files)]
 
 
 def _runbook_target(project_dir: Path, url: str) -> Path | None:
@@ -302,13 +312,10 @@ def _slo_problems(slo: Any, rules: Mapping[str, list[str]]) -> list[str]:
 def _slo_alerts(project_dir: Path, files: list[str]) -> None:
     """Every SLO (Sloth's prometheus/v1 format) has page and ticket burn-rate alerts, named by
     its ``alerting.name``, whose thresholds are multiples of exactly its error budget."""
+    rule_files = sorted(str(p.relative_to(project_dir)) for p in project_dir.glob(RULES_GLOB))
     rules: dict[str, list[str]] = {}
-    for name in sorted(str(p.relative_to(project_dir)) for p in project_dir.glob(RULES_GLOB)):
-        data = yaml.safe_load((project_dir / name).read_text(encoding="utf-8")) or {}
-        for group in data.get("groups") or ():
-            for rule in group.get("rules") or ():
-                if "alert" in rule:
-                    rules.setdefault(str(rule["alert"]), []).append(str(rule.get("expr", "")))
+    for _, rule in _alert_rules(project_dir, rule_files):
+        rules.setdefault(str(rule["alert"]), []).append(str(rule.get("expr", "")))
     problems = []
     for name in files:
         spec = yaml.safe_load((project_dir / name).read_text(encoding="utf-8")) or {}

@@ -165,12 +165,6 @@ def _hcl2(project_dir: Path, files: list[str]) -> None:
                 raise AssertionError(f"hcl2: {name}: {type(error).__name__}: {error}") from None
 
 
-# Grafana publishes no offline validator; this is our own structural schema for the dashboards
-# opsgen writes (file provisioning, Prometheus targets):
-#   {uid: str (1-40 chars), title: str, schemaVersion: int, panels: [panel]}
-#   panel: {id: int (unique), type: str, title: str, gridPos: {h, w, x, y: int}, w <= 24,
-#           x + w <= 24, datasource: {type, uid} or "${var}" or str, targets: [{refId, expr}]}
-#   (a "row" panel needs no datasource or targets)
 def _yaml(project_dir: Path, files: list[str]) -> None:
     """Each file is one YAML document holding a mapping (a settings file)."""
     for name in files:

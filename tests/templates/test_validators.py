@@ -56,15 +56,18 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
             value: Choice = tuple(tools.split(",")) if "," in tools else tools
             # First what the rules require along with the choice (kubernetes for openshift), then,
             # if that is not enough, one more choice elsewhere (incident_management=none for ELK).
-            setup = with_companion(Setup(name=name, layers=layers,
-                                          sets=with_requirements(layers, aspect.id, value)))
-            try:
-                setup.config()
-            except ConfigError as error:
-                yield choice, setup, f"{choice} is rejected with the defaults: {error}"
-            else:
-                yield choice, setup, None
+            yield _judged(choice, with_companion(Setup(
+                name=name, layers=layers, sets=with_requirements(layers, aspect.id, value))))
     yield from pairing_setups()
+
+
+def _judged(choice: str, setup: Setup) -> tuple[str, Setup, str | None]:
+    """``(choice, setup, reason to skip or None)``: the reason is the config's rejection."""
+    try:
+        setup.config()
+    except ConfigError as error:
+        return choice, setup, f"{choice} is rejected with the defaults: {error}"
+    return choice, setup, None
 
 
 def pairing_setups() -> Iterator[tuple[str, Setup, str | None]]:
@@ -91,13 +94,7 @@ def pairing_setups() -> Iterator[tuple[str, Setup, str | None]]:
                 sets = (*(s for s in base if not s.startswith(f"{required}=")),
                         f"{required}={other}")
                 name = f"{aspect_id}-{tool_id}-{other}".replace("_", "-")
-                setup = with_companion(Setup(name=name, layers=layers, sets=sets))
-                try:
-                    setup.config()
-                except ConfigError as error:
-                    yield choice, setup, f"{choice} is rejected with the defaults: {error}"
-                else:
-                    yield choice, setup, None
+                yield _judged(choice, with_companion(Setup(name=name, layers=layers, sets=sets)))
 
 
 def default_setups() -> list[Setup]:
