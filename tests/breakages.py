@@ -441,6 +441,32 @@ def _misspelled_trigger_type(root: Path, files: list[str]) -> None:
                     encoding="utf-8")
 
 
+def _gate_without_threshold(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["evaluate"].pop("min_accuracy"))
+
+
+def _unused_import(root: Path, files: list[str]) -> None:
+    (root / files[0] / "extra.py").write_text('"""Extra."""\n\nimport os\n', encoding="utf-8")
+
+
+def _dvc_misspelled_stage_key(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"]["train"].update(
+        command=d["stages"]["train"].pop("cmd")))
+
+
+def _dvc_dangling_dependency(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"]["train"]["deps"].append("src/nowhere.py"))
+
+
+def _dvc_unknown_param(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"]["train"]["params"].append("nosuch"))
+
+
+def _entry_point_to_nowhere(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["entry_points"]["main"].update(
+        command="python -m nosuch.pipeline all"))
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -495,7 +521,11 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "p4/triggers/*.sh": [_unquoted_cd],
     "deploy/deploy.sh": [_unquoted_cd],
     "monitoring/slo/*.yaml": [_tighter_objective],
+    "params.yaml": [_broken_yaml, _gate_without_threshold],
+    "src/*/ml": [_unused_import],
+    "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param],
+    "MLproject": [_entry_point_to_nowhere, _broken_yaml],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls"}
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml"}

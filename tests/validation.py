@@ -19,6 +19,7 @@ import yaml
 from ci_validation import CI_BUILTINS
 from cm_validation import CM_BUILTINS
 from k8s_validation import K8S_BUILTINS
+from ml_validation import ML_BUILTINS
 from monitoring_validation import MONITORING_BUILTINS
 from toolrun import missing as _missing
 from toolrun import run as _run
@@ -188,6 +189,7 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     **CI_BUILTINS,
     **CM_BUILTINS,
     **K8S_BUILTINS,
+    **ML_BUILTINS,
     **MONITORING_BUILTINS,
     **VCS_BUILTINS,
 }

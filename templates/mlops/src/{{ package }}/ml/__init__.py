@@ -1,0 +1,1 @@
+"""The ML pipeline: prepare, validate, train, evaluate, register, serve and watch a model."""
