@@ -8,14 +8,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from clirun import opsgen
+from projectrun import free_port, get, make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -27,22 +26,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("generated") / "acme-web"
     assert main(["new", str(dest), "--defaults"]) == 0
     return dest
-
-
-def make(project: Path, *targets: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", *targets], cwd=project, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.status, response.read().decode()
 
 
 def test_readme_gives_the_two_commands_first(project: Path) -> None:
