@@ -70,7 +70,8 @@ def render(key: str, layers: list[str], sets: list[str], rows: list[tuple[str, s
         START.format(key=key),
         f"`opsgen new --defaults {flags}`; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; .venv {size}.",
+        f"Python {platform.python_version()}; .venv {size}; pip cache "
+        f"{'off (PIP_NO_CACHE_DIR)' if os.environ.get('PIP_NO_CACHE_DIR') else 'as found'}.",
         "",
         "| Step | seconds |",
         "|---|---:|",
