@@ -467,8 +467,44 @@ def _entry_point_to_nowhere(root: Path, files: list[str]) -> None:
         command="python -m nosuch.pipeline all"))
 
 
+def _dvc_artifact_to_nowhere(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d.update(
+        artifacts={"model": {"path": "outputs/nowhere", "type": "model"}}))
+
+
+def _quality_accepts_everything(root: Path, files: list[str]) -> None:
+    """The data contract checks nothing: the project's own tests of bad data must fail."""
+    quality = next(root.glob("src/*/ml/quality.py"))
+    _append(quality, "\n\ndef validate(frame):\n    return frame\n")
+
+
+def _drift_report_without_preset(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "[DataDriftPreset()]" in text, "breakage: no DataDriftPreset in the report"
+    path.write_text(text.replace("[DataDriftPreset()]", "[]"), encoding="utf-8")
+
+
+def _seldon_model_without_uri(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["spec"]["predictors"][0]["graph"].pop("modelUri"))
+
+
+def _seldon_root_container(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        spec = data["spec"]["predictors"][0]["componentSpecs"][0]["spec"]
+        spec["securityContext"]["runAsNonRoot"] = False
+    _edit_yaml(root / files[0], edit)
+
+
+def _seldon_misspelled_pod_field(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        container = data["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"][0]
+        container["resource"] = container.pop("resources")
+    _edit_yaml(root / files[0], edit)
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
-    "Dockerfile": [_unpinned_apt, _root_user],
+    "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
     "monitoring/prometheus/prometheus.yml": [_duplicate_scrape_job],
     "monitoring/prometheus/rules/*.yml": [_break_promql, _drop_runbook, _orphan_runbook],
@@ -523,9 +559,14 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "monitoring/slo/*.yaml": [_tighter_objective],
     "params.yaml": [_broken_yaml, _gate_without_threshold],
     "src/*/ml": [_unused_import],
-    "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param],
+    "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param,
+                 _dvc_artifact_to_nowhere],
+    "tests/ml": [_quality_accepts_everything],
+    "src/*/ml/drift_report.py": [_drift_report_without_preset],
+    "deploy/seldon/*.yaml": [_seldon_model_without_uri, _seldon_root_container,
+                             _seldon_misspelled_pod_field],
     "MLproject": [_entry_point_to_nowhere, _broken_yaml],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml"}
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml"}

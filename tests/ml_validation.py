@@ -4,6 +4,7 @@ dependency exists or is an earlier stage's output, and every parameter a stage n
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -67,6 +68,14 @@ def _dvc_references(project_dir: Path, name: str) -> None:
     params = _load(project_dir, "params.yaml")
     outputs = [out for stage in stages.values()
                for key in ("outs", "metrics") for out in _entries(stage.get(key))]
+    data = _load(project_dir, name)
+    for artifact, spec in (data.get("artifacts") or {}).items():
+        path = str(spec.get("path", "")) if isinstance(spec, dict) else ""
+        produced = any(path == out or path.startswith(out.rstrip("/") + "/") for out in outputs)
+        if not produced and not (project_dir / path).exists():
+            raise AssertionError(
+                f"dvc_pipeline: {name}: artifact {artifact} is {path!r}, which neither exists "
+                "nor is a stage's output")
     for stage_name, stage in stages.items():
         for dep in _entries(stage.get("deps")):
             produced = any(dep == out or dep.startswith(out.rstrip("/") + "/") for out in outputs)
@@ -116,8 +125,230 @@ def _mlflow_project(project_dir: Path, files: list[str]) -> None:
                         f"mlflow_project: {name}: {point} runs {words[2]}, not in the project")
 
 
+DVCLIVE_FILES = {"params": "dvclive/params.yaml", "metrics": "dvclive/metrics.json"}
+
+
+def _dvclive_dvcyaml(project_dir: Path, files: list[str]) -> None:
+    """dvc.yaml as DVC parses it, declaring the files DVCLive writes (tracking.py logs with
+    dvcyaml=None, so nothing else declares them) and the model as a `type: model` artifact that
+    a stage produces; no stage may own dvclive/ (DVCLive warns, `dvc exp show` loses it)."""
+    _dvc_pipeline(project_dir, files)
+    for name in files:
+        data = _load(project_dir, name)
+        for section, path in DVCLIVE_FILES.items():
+            if path not in _entries(data.get(section)):
+                raise AssertionError(f"dvclive_dvcyaml: {name}: top-level {section} lacks {path}")
+        models = [a for a, spec in (data.get("artifacts") or {}).items()
+                  if isinstance(spec, dict) and spec.get("type") == "model"]
+        if not models:
+            raise AssertionError(f"dvclive_dvcyaml: {name}: no artifact of type model")
+        for stage_name, stage in data["stages"].items():
+            for out in _entries(stage.get("outs")) + _entries(stage.get("metrics")):
+                if out == "dvclive" or out.startswith("dvclive/"):
+                    raise AssertionError(
+                        f"dvclive_dvcyaml: {name}: stage {stage_name} owns {out}")
+        tracking = next(project_dir.glob("src/*/ml/tracking.py"), None)
+        if tracking is None or "dvcyaml=None" not in tracking.read_text(encoding="utf-8"):
+            raise AssertionError(
+                "dvclive_dvcyaml: tracking.py must log with Live(dvcyaml=None), or DVCLive "
+                "rewrites the committed dvc.yaml on every run")
+
+
+def _ml_python(validator_id: str) -> str:
+    exe = shutil.which("ml-python")
+    if exe is None:
+        missing(validator_id, "ml-python (the ml venv)")
+    return str(exe)
+
+
+def _ml_tests(project_dir: Path, files: list[str]) -> None:
+    """The generated project's own ML tests (warnings are errors there), in the ml venv, on a
+    scratch copy: the pipeline really validates, trains, tracks, registers and serves."""
+    python = _ml_python("ml_tests")
+    with tempfile.TemporaryDirectory(prefix="opsgen-ml-") as tmp:
+        copy = Path(tmp) / "project"
+        shutil.copytree(project_dir, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        run(copy, "ml_tests", ["env", f"PYTHONPATH={copy / 'src'}", "DVC_NO_ANALYTICS=1",
+                               "DO_NOT_TRACK=1", "GX_ANALYTICS_ENABLED=false", python, "-m",
+                               "pytest", "-q", "-p", "no:cacheprovider", *files])
+
+
+def _evidently_report(project_dir: Path, files: list[str]) -> None:
+    """The drift report on the wine data: the training half as reference and the other half,
+    with alcohol shifted, as current inputs. The report must write HTML and JSON, name alcohol
+    as drifted and no unshifted feature, and fail with --fail-on-drift."""
+    python = _ml_python("evidently_report")
+    for name in files:
+        package = Path(name).parts[1]
+        with tempfile.TemporaryDirectory(prefix="opsgen-evidently-") as tmp:
+            copy = Path(tmp) / "project"
+            shutil.copytree(project_dir, copy, symlinks=True,
+                            ignore=shutil.ignore_patterns(".git"))
+            env = ["env", f"PYTHONPATH={copy / 'src'}", "DO_NOT_TRACK=1"]
+            # The reference and current inputs, written with the project's own data module.
+            run(copy, "evidently_report", [*env, python, "-c", (
+                f"from {package}.ml import data; from {package}.ml.paths import Paths\n"
+                "p = Paths(__import__('pathlib').Path.cwd())\n"
+                "train, test = data.split(data.load_raw(), 0.5, 7)\n"
+                "p.train_csv.parent.mkdir(parents=True)\n"
+                "train.to_csv(p.train_csv, index=False)\n"
+                "test.assign(alcohol=test['alcohol'] + 1.5).to_csv('current.csv', index=False)")])
+            out = run(copy, "evidently_report", [*env, python, "-m", f"{package}.ml.drift_report",
+                                                 "--current", "current.csv"])
+            for report in ("report.html", "report.json"):
+                if not (copy / "outputs/drift" / report).is_file():
+                    raise AssertionError(f"evidently_report: no outputs/drift/{report}:\n{out}")
+            if "(alcohol)" not in out:
+                raise AssertionError(
+                    f"evidently_report: alcohol was shifted, the report says otherwise:\n{out}")
+            try:
+                run(copy, "evidently_report", [*env, python, "-m", f"{package}.ml.drift_report",
+                                               "--current", "current.csv", "--fail-on-drift"])
+            except AssertionError:
+                continue
+            raise AssertionError("evidently_report: --fail-on-drift exited 0 on drifted data")
+
+
+# Seldon Core v1's SeldonDeployment (machinelearning.seldon.io/v1), as its CRD and docs define
+# it: no schema ships in any package, so the fields used here are checked structurally, and each
+# component's pod spec goes through kubernetes-validate as a Pod.
+SELDON_API = "machinelearning.seldon.io/v1"
+SELDON_SPEC_KEYS = {"name", "predictors", "protocol", "transport", "annotations", "replicas",
+                    "serverType", "oauth_key", "oauth_secret"}
+SELDON_PREDICTOR_KEYS = {"name", "graph", "componentSpecs", "replicas", "traffic", "labels",
+                         "annotations", "engineResources", "svcOrchSpec", "explainer", "shadow",
+                         "ssl", "progressDeadlineSeconds"}
+SELDON_GRAPH_KEYS = {"name", "type", "implementation", "modelUri", "envSecretRefName",
+                     "serviceAccountName", "parameters", "children", "endpoint", "methods",
+                     "logger", "storageInitializerImage"}
+SELDON_SERVERS = {"SKLEARN_SERVER", "XGBOOST_SERVER", "TENSORFLOW_SERVER", "MLFLOW_SERVER",
+                  "TRITON_SERVER", "HUGGINGFACE_SERVER", "TEMPO_SERVER"}
+SELDON_URI_SCHEMES = ("s3://", "gs://", "azure://", "pvc://", "https://")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _graph_problems(graph: Any, where: str) -> tuple[list[str], set[str]]:
+    """Problems of a graph node and its children, and the names of every node."""
+    if not isinstance(graph, dict):
+        return [f"{where}: graph is not a mapping"], set()
+    problems = [f"{where}: unknown graph field {key!r}" for key in graph
+                if key not in SELDON_GRAPH_KEYS]
+    name = graph.get("name")
+    if not isinstance(name, str) or not DNS_LABEL.match(name):
+        problems.append(f"{where}: graph name {name!r} is no DNS label")
+    implementation = graph.get("implementation")
+    if implementation is not None:
+        if implementation not in SELDON_SERVERS:
+            problems.append(f"{where}: unknown prepackaged server {implementation!r}")
+        uri = graph.get("modelUri")
+        if not isinstance(uri, str) or not uri.startswith(SELDON_URI_SCHEMES):
+            problems.append(f"{where}: {implementation} needs a modelUri ({', '.join(SELDON_URI_SCHEMES)})")
+    names = {name} if isinstance(name, str) else set()
+    for index, child in enumerate(graph.get("children") or []):
+        child_problems, child_names = _graph_problems(child, f"{where}.children[{index}]")
+        problems += child_problems
+        names |= child_names
+    return problems, names
+
+
+def _pod_spec_problems(spec: Any, where: str, nodes: set[str], prepackaged: set[str]) -> list[str]:
+    if not isinstance(spec, dict):
+        return [f"{where}: no pod spec"]
+    problems = []
+    if (spec.get("securityContext") or {}).get("runAsNonRoot") is not True:
+        problems.append(f"{where}: securityContext.runAsNonRoot must be true")
+    for container in spec.get("containers") or []:
+        name = container.get("name")
+        if name not in nodes:
+            problems.append(f"{where}: container {name!r} names no graph node")
+        if name not in prepackaged and not container.get("image"):
+            problems.append(f"{where}: container {name!r} has no image and no prepackaged server")
+        context = container.get("securityContext") or {}
+        if context.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{where}: container {name!r} must set allowPrivilegeEscalation: false")
+        if context.get("runAsNonRoot") is False or context.get("privileged"):
+            problems.append(f"{where}: container {name!r} may run as root or privileged")
+        if not (container.get("resources") or {}).get("limits"):
+            problems.append(f"{where}: container {name!r} has no resource limits")
+    return problems
+
+
+def _predictor_problems(
+    predictor: Any, where: str, deployment: str
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Problems of one predictor, and its component pod specs wrapped as Pods."""
+    problems = [f"{where}: unknown field {k!r}" for k in predictor
+                if k not in SELDON_PREDICTOR_KEYS]
+    if not isinstance(predictor.get("name"), str):
+        problems.append(f"{where}: no name")
+    graph_problems, nodes = _graph_problems(predictor.get("graph"), where)
+    problems += graph_problems
+    graph = predictor.get("graph") or {}
+    prepackaged = {graph.get("name")} if graph.get("implementation") else set()
+    pods = []
+    for j, component in enumerate(predictor.get("componentSpecs") or []):
+        pod_spec = (component or {}).get("spec")
+        problems += _pod_spec_problems(pod_spec, f"{where}.componentSpecs[{j}].spec", nodes,
+                                       prepackaged)
+        if isinstance(pod_spec, dict):
+            pods.append({"apiVersion": "v1", "kind": "Pod",
+                         "metadata": {"name": f"{deployment}-{j}"}, "spec": pod_spec})
+    return problems, pods
+
+
+def _document_problems(doc: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    if doc.get("apiVersion") != SELDON_API or doc.get("kind") != "SeldonDeployment":
+        return [f"not a {SELDON_API} SeldonDeployment: {doc.get('apiVersion')}/{doc.get('kind')}"], []
+    problems: list[str] = []
+    pods: list[dict[str, Any]] = []
+    name = (doc.get("metadata") or {}).get("name")
+    if not isinstance(name, str) or not DNS_LABEL.match(name):
+        problems.append(f"metadata.name {name!r} is no DNS label")
+    spec = doc.get("spec") or {}
+    problems += [f"unknown spec field {k!r}" for k in spec if k not in SELDON_SPEC_KEYS]
+    if spec.get("protocol", "seldon") not in ("seldon", "tensorflow", "v2", "kfserving"):
+        problems.append(f"unknown protocol {spec.get('protocol')!r}")
+    predictors = spec.get("predictors")
+    if not isinstance(predictors, list) or not predictors:
+        return [*problems, "spec.predictors is empty"], pods
+    for i, predictor in enumerate(predictors):
+        more, more_pods = _predictor_problems(predictor, f"predictors[{i}]", f"{name}-{i}")
+        problems += more
+        pods += more_pods
+    return problems, pods
+
+
+def _seldon_deployment(project_dir: Path, files: list[str]) -> None:
+    if shutil.which("kubernetes-validate") is None:
+        missing("seldon_deployment", "kubernetes-validate")
+    for name in files:
+        try:
+            documents = [d for d in yaml.safe_load_all(
+                (project_dir / name).read_text(encoding="utf-8")) if d is not None]
+        except yaml.YAMLError as error:
+            raise AssertionError(f"seldon_deployment: {name}: not YAML: {error}") from None
+        problems: list[str] = []
+        pods: list[dict[str, Any]] = []
+        for doc in documents:
+            more, more_pods = _document_problems(doc)
+            problems += more
+            pods += more_pods
+        if problems:
+            raise AssertionError(f"seldon_deployment: {name}: " + "; ".join(problems))
+        # The pod specs, as Kubernetes' own schema (strict: unknown fields fail) sees them.
+        with tempfile.TemporaryDirectory(prefix="opsgen-seldon-") as tmp:
+            pod_file = Path(tmp) / "pods.yaml"
+            pod_file.write_text(yaml.safe_dump_all(pods), encoding="utf-8")
+            run(Path(tmp), "seldon_deployment",
+                ["kubernetes-validate", "--strict", "-k", "1.30.0", str(pod_file)])
+
+
 ML_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "ml_params": _ml_params,
     "dvc_pipeline": _dvc_pipeline,
     "mlflow_project": _mlflow_project,
+    "dvclive_dvcyaml": _dvclive_dvcyaml,
+    "ml_tests": _ml_tests,
+    "evidently_report": _evidently_report,
+    "seldon_deployment": _seldon_deployment,
 }

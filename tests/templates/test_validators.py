@@ -59,6 +59,16 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
             yield _judged(choice, with_companion(Setup(
                 name=name, layers=layers, sets=with_requirements(layers, aspect.id, value))))
     yield from pairing_setups()
+    yield from cross_layer_setups()
+
+
+def cross_layer_setups() -> Iterator[tuple[str, Setup, str | None]]:
+    """Base-layer tools that write more files in another layer's project: the MLOps layer's
+    model server gets a Deployment (deploy/k8s/model) and an image (serving/Dockerfile) on
+    Kubernetes, which the Kubernetes and Docker checks must cover too."""
+    sets = with_requirements(("mlops",), "containerization", ("kubernetes",))
+    yield _judged("mlops+containerization=kubernetes",
+                  Setup(name="mlops-kubernetes", layers=("mlops",), sets=sets))
 
 
 def _judged(choice: str, setup: Setup) -> tuple[str, Setup, str | None]:
