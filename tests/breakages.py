@@ -467,6 +467,30 @@ def _entry_point_to_nowhere(root: Path, files: list[str]) -> None:
         command="python -m nosuch.pipeline all"))
 
 
+def _renamed_framework_function(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("def predict(", "def classify("),
+                    encoding="utf-8")
+
+
+def _unknown_hyperparameter(root: Path, files: list[str]) -> None:
+    _append(root / files[0], '\n\ndef _extra(params: dict) -> int:\n    return params["nosuch"]\n')
+
+
+def _tfserving_misspelled_field(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "model_version_policy" in text, "nothing to misspell"
+    path.write_text(text.replace("model_version_policy", "model_version_polcy"), encoding="utf-8")
+
+
+def _tfserving_unbalanced_brace(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8").rstrip()
+    assert text.endswith("}"), "nothing to unbalance"
+    path.write_text(text[:-1] + "\n", encoding="utf-8")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -525,7 +549,14 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "src/*/ml": [_unused_import],
     "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param],
     "MLproject": [_entry_point_to_nowhere, _broken_yaml],
+    "src/*/ml/framework.py": [_renamed_framework_function, _unknown_hyperparameter],
+    "serving/tfserving/models.config": [_tfserving_misspelled_field,
+                                        _tfserving_unbalanced_brace],
+    "serving/tfserving/Dockerfile": [_unpinned_apt, _root_user],
+    "pipelines/tfx_pipeline.py": [_broken_python],
+    "pipelines": [_unused_import],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml"}
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "src/*/ml/framework.py",
+                        "serving/tfserving/models.config"}
