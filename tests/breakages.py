@@ -503,6 +503,30 @@ def _seldon_misspelled_pod_field(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], edit)
 
 
+def _renamed_framework_function(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("def predict(", "def classify("),
+                    encoding="utf-8")
+
+
+def _unknown_hyperparameter(root: Path, files: list[str]) -> None:
+    _append(root / files[0], '\n\ndef _extra(params: dict) -> int:\n    return params["nosuch"]\n')
+
+
+def _tfserving_misspelled_field(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "model_version_policy" in text, "nothing to misspell"
+    path.write_text(text.replace("model_version_policy", "model_version_polcy"), encoding="utf-8")
+
+
+def _tfserving_unbalanced_brace(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8").rstrip()
+    assert text.endswith("}"), "nothing to unbalance"
+    path.write_text(text[:-1] + "\n", encoding="utf-8")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -566,7 +590,14 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/seldon/*.yaml": [_seldon_model_without_uri, _seldon_root_container,
                              _seldon_misspelled_pod_field],
     "MLproject": [_entry_point_to_nowhere, _broken_yaml],
+    "src/*/ml/framework.py": [_renamed_framework_function, _unknown_hyperparameter],
+    "serving/tfserving/models.config": [_tfserving_misspelled_field,
+                                        _tfserving_unbalanced_brace],
+    "serving/tfserving/Dockerfile": [_unpinned_apt, _root_user],
+    "pipelines/tfx_pipeline.py": [_broken_python],
+    "pipelines": [_unused_import],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml"}
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
+                        "src/*/ml/framework.py", "serving/tfserving/models.config"}

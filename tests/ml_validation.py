@@ -4,6 +4,7 @@ dependency exists or is an earlier stage's output, and every parameter a stage n
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import tempfile
@@ -343,6 +344,90 @@ def _seldon_deployment(project_dir: Path, files: list[str]) -> None:
                 ["kubernetes-validate", "--strict", "-k", "1.30.0", str(pod_file)])
 
 
+# What pipeline.py (and serve.py) call in framework.py, with the parameters they pass.
+FRAMEWORK_FUNCTIONS = {
+    "train": ["features", "target", "params"],
+    "predict": ["model", "features"],
+    "save": ["model", "directory"],
+    "load": ["directory"],
+}
+
+
+def _hyperparameters_read(tree: ast.Module) -> set[str]:
+    """The keys of every ``params["KEY"]`` in the module."""
+    return {node.slice.value for node in ast.walk(tree)
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and node.value.id == "params" and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)}
+
+
+def _ml_framework(project_dir: Path, files: list[str]) -> None:
+    """framework.py has the interface every framework module shares, and reads only
+    hyperparameters that params.yaml's train section has."""
+    train_params = _load(project_dir, "params.yaml").get("train") or {}
+    for name in files:
+        tree = ast.parse((project_dir / name).read_text(encoding="utf-8"), name)
+        functions = {node.name: [a.arg for a in node.args.args] for node in tree.body
+                     if isinstance(node, ast.FunctionDef)}
+        for function, arguments in FRAMEWORK_FUNCTIONS.items():
+            if function not in functions:
+                raise AssertionError(f"ml_framework: {name}: no function {function}()")
+            if functions[function] != arguments:
+                raise AssertionError(
+                    f"ml_framework: {name}: {function}({', '.join(functions[function])}), the "
+                    f"pipeline calls {function}({', '.join(arguments)})")
+        names = {target.id for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)}
+        if "NAME" not in names:
+            raise AssertionError(f"ml_framework: {name}: no NAME (tracking logs it)")
+        unknown = sorted(_hyperparameters_read(tree) - set(train_params))
+        if unknown:
+            raise AssertionError(
+                f"ml_framework: {name}: reads params {unknown}, which params.yaml's train "
+                "section lacks")
+
+
+# Run by the `tfserving-python` interpreter (.ci/run: tensorflow-serving-api's config protos and
+# protobuf, without TensorFlow): parses each file as a ModelServerConfig text proto, then checks
+# what TF Serving needs to load a model from each config entry.
+TFSERVING_CHECK = """
+import sys
+from google.protobuf import text_format
+from tensorflow_serving.config import model_server_config_pb2
+
+failed = False
+for path in sys.argv[1:]:
+    config = model_server_config_pb2.ModelServerConfig()
+    try:
+        with open(path, encoding="utf-8") as f:
+            text_format.Parse(f.read(), config)
+    except text_format.ParseError as error:
+        print(f"{path}: {error}")
+        failed = True
+        continue
+    models = config.model_config_list.config
+    if not models:
+        print(f"{path}: model_config_list names no model")
+        failed = True
+    for model in models:
+        problems = [
+            "no name" if not model.name else "",
+            "base_path is not absolute" if not model.base_path.startswith("/") else "",
+            "model_platform is not tensorflow" if model.model_platform != "tensorflow" else "",
+        ]
+        for problem in filter(None, problems):
+            print(f"{path}: model {model.name!r}: {problem}")
+            failed = True
+sys.exit(1 if failed else 0)
+"""
+
+
+def _tfserving_config(project_dir: Path, files: list[str]) -> None:
+    if shutil.which("tfserving-python") is None:
+        missing("tfserving_config", "tfserving-python")
+    run(project_dir, "tfserving_config", ["tfserving-python", "-c", TFSERVING_CHECK, *files])
+
+
 ML_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "ml_params": _ml_params,
     "dvc_pipeline": _dvc_pipeline,
@@ -351,4 +436,6 @@ ML_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "ml_tests": _ml_tests,
     "evidently_report": _evidently_report,
     "seldon_deployment": _seldon_deployment,
+    "ml_framework": _ml_framework,
+    "tfserving_config": _tfserving_config,
 }
