@@ -66,3 +66,13 @@ def test_mypy_strict_is_clean() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+def test_ci_script_passes_shellcheck() -> None:
+    if shutil.which("shellcheck") is None:
+        from toolrun import missing
+
+        missing("shellcheck", "shellcheck")
+    result = subprocess.run(["shellcheck", ".ci/run"], cwd=ROOT, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout
