@@ -527,6 +527,46 @@ def _tfserving_unbalanced_brace(root: Path, files: list[str]) -> None:
     path.write_text(text[:-1] + "\n", encoding="utf-8")
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"breakage: {path.name} has no {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _unused_import_in_file(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "\nimport ", "\nimport sys\nimport ")
+
+
+# Each orchestrator's pipeline loses an edge, as a template bug would: register no longer waits
+# for evaluate (or evaluate is not run at all).
+def _airflow_lost_edge(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "prepare() >> train() >> evaluate() >> register()",
+             "prepare() >> train()\n    evaluate() >> register()")
+
+
+def _prefect_skipped_stage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "register(evaluate(train(prepare())))",
+             "register(train(prepare()))")
+
+
+def _dagster_skipped_stage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "register(after=evaluate(after=train(after=prepare())))",
+             "register(after=train(after=prepare()))")
+
+
+def _luigi_skipped_stage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "        return MlEvaluate()", "        return MlTrain()")
+
+
+def _kfp_lost_edge(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "stage_component(stage, image)().after(previous)",
+             "stage_component(stage, image)()")
+
+
+def _kfp_unpinned_image(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], ':0.1.0"', ':latest"')
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -596,6 +636,14 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "serving/tfserving/Dockerfile": [_unpinned_apt, _root_user],
     "pipelines/tfx_pipeline.py": [_broken_python],
     "pipelines": [_unused_import],
+
+
+    "pipelines/airflow/dags/ml_train.py": [_airflow_lost_edge, _unused_import_in_file],
+    "pipelines/prefect/ml_train.py": [_prefect_skipped_stage, _unused_import_in_file],
+    "pipelines/dagster/ml_train.py": [_dagster_skipped_stage, _unused_import_in_file],
+    "pipelines/luigi/ml_train.py": [_luigi_skipped_stage, _unused_import_in_file],
+    "pipelines/kubeflow/ml_train.py": [_kfp_lost_edge, _kfp_unpinned_image,
+                                       _unused_import_in_file],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.

@@ -21,10 +21,12 @@ def missing(validator_id: str, what: str) -> None:
 
 
 def run(
-    project_dir: Path, validator_id: str, argv: list[str], stdin: str | None = None
+    project_dir: Path, validator_id: str, argv: list[str], stdin: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> str:
-    """Run a validator's command in the project; its stdout, or AssertionError if it fails."""
-    env = {**os.environ, "NO_COLOR": "1"}
+    """Run a validator's command in the project (in ``env``, default this process's environment);
+    its stdout, or AssertionError if it fails."""
+    env = {**(os.environ if env is None else env), "NO_COLOR": "1"}
     try:
         result = subprocess.run(
             argv, cwd=project_dir, capture_output=True, text=True, env=env,

@@ -21,6 +21,7 @@ from cm_validation import CM_BUILTINS
 from k8s_validation import K8S_BUILTINS
 from ml_validation import ML_BUILTINS
 from monitoring_validation import MONITORING_BUILTINS
+from orchestration_validation import ORCHESTRATION_BUILTINS
 from toolrun import missing as _missing
 from toolrun import run as _run
 from vcs_validation import VCS_BUILTINS
@@ -191,5 +192,6 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     **K8S_BUILTINS,
     **ML_BUILTINS,
     **MONITORING_BUILTINS,
+    **ORCHESTRATION_BUILTINS,
     **VCS_BUILTINS,
 }
