@@ -5,16 +5,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from clirun import opsgen
-from projectrun import free_port, get, make
+from projectrun import get, make, make_run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -43,29 +39,14 @@ def test_make_test_passes(project: Path) -> None:
 
 def test_make_run_serves_health_metrics_and_json_logs(project: Path) -> None:
     assert make(project, "setup").returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        ["make", "run", f"PORT={port}"], cwd=project, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, body = get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "service did not answer within 60 s"
-                time.sleep(0.3)
+    with make_run(project, "/healthz", timeout=60) as running:
+        status, body = get(running.url("/healthz"))
         assert status == 200
         assert json.loads(body)["status"] == "ok"
-        status, metrics = get(f"http://127.0.0.1:{port}/metrics")
+        status, metrics = get(running.url("/metrics"))
         assert status == 200
         assert "# TYPE" in metrics and "healthz" in metrics
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
+    output = running.output
     log_lines = [line for line in output.splitlines() if line.startswith("{")]
     assert log_lines, output
     records = [json.loads(line) for line in log_lines]

@@ -5,16 +5,12 @@ serves it — predictions, health and drift metrics over real HTTP."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
-from projectrun import free_port, get, make
+from projectrun import get, make, make_run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -57,44 +53,28 @@ def test_make_test_passes(project: Path) -> None:
 
 def test_make_run_trains_registers_and_serves(project: Path) -> None:
     assert make(project, "setup").returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        ["make", "run", f"PORT={port}"], cwd=project, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                status, body = get(f"http://127.0.0.1:{port}/health")
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "the model server did not answer in 600 s"
-                time.sleep(0.5)
+    with make_run(project, "/health", timeout=600) as running:
+        status, body = get(running.url("/health"))
         assert status == 200
         assert json.loads(body) == {"status": "ok", "model": "acme-ml-classifier", "version": "1"}
 
-        status, answer = post(f"http://127.0.0.1:{port}/predict", {"instances": [WINE] * 60})
+        status, answer = post(running.url("/predict"), {"instances": [WINE] * 60})
         assert status == 200, answer
         assert answer["model_version"] == "1"
         predictions = answer["predictions"]
         assert isinstance(predictions, list) and set(predictions) <= {0, 1, 2}
 
-        status, answer = post(f"http://127.0.0.1:{port}/predict",
-                              {"instances": [{**WINE, "hue": "pale"}]})
+        status, answer = post(running.url("/predict"), {"instances": [{**WINE, "hue": "pale"}]})
         assert status == 422
 
-        status, metrics = get(f"http://127.0.0.1:{port}/metrics")
+        status, metrics = get(running.url("/metrics"))
         assert 'model_info{framework="scikit-learn",name="acme-ml-classifier"' in metrics
         assert 'model_feature_psi{feature="proline"}' in metrics
         # 60 copies of one wine are nothing like the training data.
         drifted = next(float(line.split()[-1]) for line in metrics.splitlines()
                        if line.startswith("model_drifted_features "))
         assert drifted > 0
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        output, _ = server.communicate(timeout=60)
+    output = running.output
     for stage in ("prepare", "train", "evaluate", "register"):
         assert f"Running stage '{stage}'" in output, output[-3000:]
     record = json.loads((project / "outputs" / "registered.json").read_text(encoding="utf-8"))
