@@ -472,6 +472,50 @@ def _dvc_artifact_to_nowhere(root: Path, files: list[str]) -> None:
         artifacts={"model": {"path": "outputs/nowhere", "type": "model"}}))
 
 
+def _contract_unknown_type(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["columns"][0].update(type="int"))
+
+
+def _contract_unprotected_pii(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for contract_column in data["columns"]:
+            contract_column.update(pii=True)
+            contract_column.pop("privacy", None)
+    _edit_yaml(root / files[0], edit)
+
+
+def _contract_column_not_in_landing(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["columns"].append(
+        {"name": "loyalty_tier", "type": "string"}))
+
+
+def _data_dvc_dangling_dependency(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"]["transform"]["deps"].append("sql/nowhere"))
+
+
+def _data_dvc_missing_stage(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"].pop("validate"))
+
+
+def _data_quality_accepts_everything(root: Path, files: list[str]) -> None:
+    """The contracts' checks check nothing: the project's own quarantine tests must fail."""
+    quality = next(root.glob("src/*/data/quality.py"))
+    _append(quality, "\n\ndef failures(typed, contract):\n    return {}\n")
+
+
+def _dbt_failing_test(root: Path, files: list[str]) -> None:
+    """A dbt test the built model cannot pass: only DE is an accepted country."""
+    schema = root / Path(files[0]).parent / "models" / "schema.yml"
+
+    def edit(data: Any) -> None:
+        for model in data["models"]:
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        test["accepted_values"]["arguments"]["values"] = ["DE"]
+    _edit_yaml(schema, edit)
+
+
 def _quality_accepts_everything(root: Path, files: list[str]) -> None:
     """The data contract checks nothing: the project's own tests of bad data must fail."""
     quality = next(root.glob("src/*/ml/quality.py"))
@@ -626,6 +670,12 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param,
                  _dvc_artifact_to_nowhere],
     "tests/ml": [_quality_accepts_everything],
+    "contracts/*.yaml": [_contract_unknown_type, _contract_unprotected_pii,
+                         _contract_column_not_in_landing, _broken_yaml],
+    "src/*/data": [_unused_import],
+    "data/dvc.yaml": [_data_dvc_dangling_dependency, _data_dvc_missing_stage],
+    "tests/data": [_data_quality_accepts_everything],
+    "transform/dbt_project.yml": [_dbt_failing_test],
     "src/*/ml/drift_report.py": [_drift_report_without_preset],
     "deploy/seldon/*.yaml": [_seldon_model_without_uri, _seldon_root_container,
                              _seldon_misspelled_pod_field],
@@ -647,5 +697,5 @@ BREAKAGES: dict[str, list[Breakage]] = {
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
-                        "src/*/ml/framework.py", "serving/tfserving/models.config"}
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml",
+                        "deploy/seldon/*.yaml", "src/*/ml/framework.py", "serving/tfserving/models.config"}
