@@ -51,8 +51,13 @@ def test_make_run_runs_the_pipeline_with_dvc(project: Path) -> None:
     assert (project / "data/warehouse.duckdb").is_file()
     page = (project / "docs/catalog/index.html").read_text(encoding="utf-8")
     assert "country_revenue" in page and "data-platform@example.com" in page
-    events = (project / "data/lineage/events.jsonl").read_text(encoding="utf-8").splitlines()
-    assert sum('"eventType": "COMPLETE"' in line for line in events) >= 9
+    lines = (project / "data/lineage/events.jsonl").read_text(encoding="utf-8").splitlines()
+    completed = [json.loads(line)["job"]["name"] for line in lines
+                 if json.loads(line)["eventType"] == "COMPLETE"]
+    # Two ingest and two validate jobs (one per dataset), one transform job per model.
+    assert sorted(completed) == sorted([
+        "ingest_customers", "ingest_orders", "validate_customers", "validate_orders",
+        "transform_customer_summary", "transform_daily_revenue", "transform_country_revenue"])
     # No raw email reaches anything outside the raw zone.
     assert "ada." not in (project / "docs/catalog/catalog.json").read_text(encoding="utf-8")
 
