@@ -449,6 +449,13 @@ def _unused_import(root: Path, files: list[str]) -> None:
     (root / files[0] / "extra.py").write_text('"""Extra."""\n\nimport os\n', encoding="utf-8")
 
 
+def _unformatted(root: Path, files: list[str]) -> None:
+    """Lint-clean code that `ruff format --check` (in `make lint`) rejects."""
+    target = root / files[0]
+    module = next(target.rglob("*.py")) if target.is_dir() else target
+    _append(module, "\n\nBADLY_SPACED = [1,2,\n    3]\n")
+
+
 def _dvc_misspelled_stage_key(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d["stages"]["train"].update(
         command=d["stages"]["train"].pop("cmd")))
@@ -666,13 +673,15 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/deploy.sh": [_unquoted_cd],
     "monitoring/slo/*.yaml": [_tighter_objective],
     "params.yaml": [_broken_yaml, _gate_without_threshold],
-    "src/*/ml": [_unused_import],
+    "src": [_unformatted, _unused_import],
+    "tests": [_unformatted, _unused_import],
+    "src/*/ml": [_unformatted, _unused_import],
     "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param,
                  _dvc_artifact_to_nowhere],
     "tests/ml": [_quality_accepts_everything],
     "contracts/*.yaml": [_contract_unknown_type, _contract_unprotected_pii,
                          _contract_column_not_in_landing, _broken_yaml],
-    "src/*/data": [_unused_import],
+    "src/*/data": [_unformatted, _unused_import],
     "data/dvc.yaml": [_data_dvc_dangling_dependency, _data_dvc_missing_stage],
     "tests/data": [_data_quality_accepts_everything],
     "transform/dbt_project.yml": [_dbt_failing_test],
@@ -685,7 +694,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                         _tfserving_unbalanced_brace],
     "serving/tfserving/Dockerfile": [_unpinned_apt, _root_user],
     "pipelines/tfx_pipeline.py": [_broken_python],
-    "pipelines": [_unused_import],
+    "pipelines": [_unformatted, _unused_import],
 
 
     "pipelines/airflow/dags/ml_train.py": [_airflow_lost_edge, _unused_import_in_file],
