@@ -567,6 +567,27 @@ def _kfp_unpinned_image(root: Path, files: list[str]) -> None:
     _replace(root / files[0], ':0.1.0"', ':latest"')
 
 
+# The governance export (src/PACKAGE/data/governance.py) goes wrong the way a template bug would:
+# PII is no longer marked, a column goes missing, or the lineage loses the datasets a model reads.
+def _export_forgets_pii(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "column.pii" in text, "breakage: the export never reads column.pii"
+    path.write_text(text.replace("column.pii", "False"), encoding="utf-8")
+
+
+def _export_drops_last_column(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "contract.columns" in text, "breakage: the export never reads contract.columns"
+    path.write_text(text.replace("contract.columns", "contract.columns[:-1]"), encoding="utf-8")
+
+
+def _export_loses_lineage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "inputs = tuple(sorted(_reads(sql) & known - {path.stem}))",
+             "inputs = tuple(sorted(_reads(sql) & known - {path.stem}))[:1]")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -644,6 +665,8 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "pipelines/luigi/ml_train.py": [_luigi_skipped_stage, _unused_import_in_file],
     "pipelines/kubeflow/ml_train.py": [_kfp_lost_edge, _kfp_unpinned_image,
                                        _unused_import_in_file],
+    "src/*/data/governance.py": [_export_forgets_pii, _export_drops_last_column,
+                                 _export_loses_lineage],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
