@@ -588,6 +588,25 @@ def _export_loses_lineage(root: Path, files: list[str]) -> None:
              "inputs = tuple(sorted(_reads(sql) & known - {path.stem}))[:1]")
 
 
+# The DataHub recipe: a misspelled source key, a sink DataHub cannot configure, and the lineage of
+# the tables the models read lost (dbt's own lineage knows only models).
+def _datahub_misspelled_source_key(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["source"]["config"].update(
+        manifest_file=d["source"]["config"].pop("manifest_path")))
+
+
+def _datahub_misspelled_sink_key(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["sink"]["config"].update(
+        server_url=d["sink"]["config"].pop("server")))
+
+
+def _datahub_dbt_lineage_only(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for key in ("prefer_sql_parser_lineage", "skip_sources_in_lineage", "entities_enabled"):
+            data["source"]["config"].pop(key)
+    _edit_yaml(root / files[0], edit)
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -667,8 +686,11 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                        _unused_import_in_file],
     "src/*/data/governance.py": [_export_forgets_pii, _export_drops_last_column,
                                  _export_loses_lineage],
+    "catalog/datahub/recipe.yml": [_datahub_misspelled_source_key, _datahub_misspelled_sink_key,
+                                   _datahub_dbt_lineage_only],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
 EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
-                        "src/*/ml/framework.py", "serving/tfserving/models.config"}
+                        "src/*/ml/framework.py", "serving/tfserving/models.config",
+                        "catalog/datahub/recipe.yml"}

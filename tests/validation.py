@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cataloging_validation import CATALOGING_BUILTINS
 from ci_validation import CI_BUILTINS
 from cm_validation import CM_BUILTINS
 from governance_validation import GOVERNANCE_BUILTINS
@@ -189,6 +190,7 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "python_syntax": _python_syntax,
     "hcl2": _hcl2,
     "yaml": _yaml,
+    **CATALOGING_BUILTINS,
     **CI_BUILTINS,
     **CM_BUILTINS,
     **GOVERNANCE_BUILTINS,
