@@ -607,6 +607,27 @@ def _datahub_dbt_lineage_only(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], edit)
 
 
+# The OpenMetadata workflow: a source class that does not exist, a misspelled server key, and a
+# connector that no longer tags PII columns.
+def _om_missing_source_class(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        config = data["source"]["serviceConnection"]["config"]
+        config["sourcePythonClass"] += "Typo"
+    _edit_yaml(root / files[0], edit)
+
+
+def _om_misspelled_server_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        server = data["workflowConfig"]["openMetadataServerConfig"]
+        server["host_port"] = server.pop("hostPort")
+    _edit_yaml(root / files[0], edit)
+
+
+def _om_source_forgets_pii(root: Path, files: list[str]) -> None:
+    source = next(root.glob("src/*/data/openmetadata_source.py"))
+    _replace(source, "tags=tags if column and column.pii else None", "tags=None")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -688,9 +709,11 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                  _export_loses_lineage],
     "catalog/datahub/recipe.yml": [_datahub_misspelled_source_key, _datahub_misspelled_sink_key,
                                    _datahub_dbt_lineage_only],
+    "catalog/openmetadata/ingestion.yml": [_om_missing_source_class, _om_misspelled_server_key,
+                                           _om_source_forgets_pii],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
 EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
                         "src/*/ml/framework.py", "serving/tfserving/models.config",
-                        "catalog/datahub/recipe.yml"}
+                        "catalog/datahub/recipe.yml", "catalog/openmetadata/ingestion.yml"}

@@ -6,6 +6,11 @@ then DataHub's own pipeline runs the recipe, its sink swapped for a file (no Dat
 here; the recipe's own sink config is still validated by DataHub's config model, and with no
 server to merge with, the source writes whole aspects instead of patches). The check
 passes when every model reached DataHub with its lineage from the tables it reads.
+
+The OpenMetadata workflow is validated by OpenMetadata's own config model, and its source (the
+project's CustomDatabase connector, as OpenMetadata has no DuckDB one) is imported the way
+`metadata ingest` imports it and run on the warehouse the pipeline built; the entities it yields
+are OpenMetadata's own request models. No OpenMetadata server runs here, so nothing is sent.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
 from toolrun import missing, run
 
 ENV = ["DO_NOT_TRACK=1", "DATAHUB_TELEMETRY_ENABLED=false", "PII_HASH_KEY=opsgen-validation"]
@@ -63,16 +69,20 @@ def _scratch(project_dir: Path) -> Iterator[Path]:
         yield copy
 
 
-def _dbt_artifacts(copy: Path) -> None:
-    """Load the warehouse with the pipeline, build the models and write dbt's artifacts."""
-    python = _tool("datahub_recipe", "data-python")
-    dbt = _tool("datahub_recipe", "dbt")
+def _warehouse(copy: Path, validator: str) -> None:
+    """Run the pipeline up to the transform stage, which loads the validated tables into the
+    warehouse and builds the models there."""
+    python = _tool(validator, "data-python")
     package = next(p.parents[1].name for p in (copy / "src").glob("*/data/pipeline.py"))
-    # The transform stage loads the validated tables into the warehouse (and builds the models,
-    # which dbt then rebuilds as its own nodes).
     for stage in ("ingest", "validate", "transform"):
-        run(copy, "datahub_recipe", ["env", f"PYTHONPATH={copy / 'src'}", *ENV, python, "-m",
-                                     f"{package}.data.pipeline", stage])
+        run(copy, validator, ["env", f"PYTHONPATH={copy / 'src'}", *ENV, python, "-m",
+                              f"{package}.data.pipeline", stage])
+
+
+def _dbt_artifacts(copy: Path) -> None:
+    """Load the warehouse, let dbt build the models as its nodes and write its artifacts."""
+    dbt = _tool("datahub_recipe", "dbt")
+    _warehouse(copy, "datahub_recipe")
     transform = copy / "transform"
     for command in (["run"], ["docs", "generate"]):
         run(transform, "datahub_recipe", ["env", f"DBT_PROFILES_DIR={transform}", *ENV, dbt,
@@ -123,6 +133,60 @@ def _datahub_recipe(project_dir: Path, files: list[str]) -> None:
                                  f"{sorted(upstreams)}, the SQL reads {sorted(reads)}")
 
 
+# Runs in the OpenMetadata venv: validate the workflow, import its source as `metadata ingest`
+# does and print what the source yields (OpenMetadata's request models, as JSON).
+OPENMETADATA_RUN = """
+import json
+import sys
+from pathlib import Path
+
+from metadata.config.common import load_config_file
+from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig
+from metadata.utils.importer import import_from_module
+
+raw = load_config_file(Path(sys.argv[1]))
+workflow = OpenMetadataWorkflowConfig.model_validate(raw)
+source_class = import_from_module(workflow.source.serviceConnection.root.config.sourcePythonClass)
+source = source_class.create(raw["source"], metadata=None)
+source.test_connection()
+entities = []
+for either in source._iter():
+    if either.left is not None:
+        sys.exit(f"the source failed: {either.left}")
+    entities.append({"request": type(either.right).__name__,
+                     "entity": either.right.model_dump(mode="json", exclude_none=True)})
+print(json.dumps(entities))
+"""
+
+
+def _openmetadata_ingestion(project_dir: Path, files: list[str]) -> None:
+    python = _tool("openmetadata_ingestion", "openmetadata-python")
+    pii = {(path.stem, column["name"]) for path in (project_dir / "contracts").glob("*.yaml")
+           for column in yaml.safe_load(path.read_text(encoding="utf-8"))["columns"]
+           if column.get("pii")}
+    expected = {p.stem for p in (project_dir / "contracts").glob("*.yaml")} | {
+        p.stem for p in (project_dir / "transform" / "models").glob("*.sql")}
+    with _scratch(project_dir) as copy:
+        _warehouse(copy, "openmetadata_ingestion")
+        output = run(copy, "openmetadata_ingestion", [
+            "env", f"PYTHONPATH={copy / 'src'}", *ENV, python, "-c", OPENMETADATA_RUN, files[0]])
+    tables = {e["entity"]["name"]: e["entity"] for e in json.loads(output)
+              if e["request"] == "CreateTableRequest"}
+    if not expected <= set(tables):
+        raise AssertionError(f"openmetadata_ingestion: no table for {sorted(expected - set(tables))}")
+    unknown = [f"{name}.{column['name']}" for name, table in tables.items()
+               for column in table["columns"] if column["dataType"] == "UNKNOWN"]
+    if unknown:
+        raise AssertionError(f"openmetadata_ingestion: no OpenMetadata type for {unknown}")
+    tagged = {(name, column["name"]) for name, table in tables.items()
+              for column in table["columns"]
+              if any(tag["tagFQN"] == "PII.Sensitive" for tag in column.get("tags") or ())}
+    if tagged != pii:
+        raise AssertionError(f"openmetadata_ingestion: PII.Sensitive on {sorted(tagged)}, the "
+                             f"contracts' PII columns are {sorted(pii)}")
+
+
 CATALOGING_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "datahub_recipe": _datahub_recipe,
+    "openmetadata_ingestion": _openmetadata_ingestion,
 }
