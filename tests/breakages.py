@@ -618,6 +618,67 @@ def _kfp_unpinned_image(root: Path, files: list[str]) -> None:
     _replace(root / files[0], ':0.1.0"', ':latest"')
 
 
+# The governance export (src/PACKAGE/data/governance.py) goes wrong the way a template bug would:
+# PII is no longer marked, a column goes missing, or the lineage loses the datasets a model reads.
+def _export_forgets_pii(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "column.pii" in text, "breakage: the export never reads column.pii"
+    path.write_text(text.replace("column.pii", "False"), encoding="utf-8")
+
+
+def _export_drops_last_column(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "contract.columns" in text, "breakage: the export never reads contract.columns"
+    path.write_text(text.replace("contract.columns", "contract.columns[:-1]"), encoding="utf-8")
+
+
+def _export_loses_lineage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "inputs = tuple(sorted(_reads(sql) & known - {path.stem}))",
+             "inputs = tuple(sorted(_reads(sql) & known - {path.stem}))[:1]")
+
+
+# The DataHub recipe: a misspelled source key, a sink DataHub cannot configure, and the lineage of
+# the tables the models read lost (dbt's own lineage knows only models).
+def _datahub_misspelled_source_key(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["source"]["config"].update(
+        manifest_file=d["source"]["config"].pop("manifest_path")))
+
+
+def _datahub_misspelled_sink_key(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["sink"]["config"].update(
+        server_url=d["sink"]["config"].pop("server")))
+
+
+def _datahub_dbt_lineage_only(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for key in ("prefer_sql_parser_lineage", "skip_sources_in_lineage", "entities_enabled"):
+            data["source"]["config"].pop(key)
+    _edit_yaml(root / files[0], edit)
+
+
+# The OpenMetadata workflow: a source class that does not exist, a misspelled server key, and a
+# connector that no longer tags PII columns.
+def _om_missing_source_class(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        config = data["source"]["serviceConnection"]["config"]
+        config["sourcePythonClass"] += "Typo"
+    _edit_yaml(root / files[0], edit)
+
+
+def _om_misspelled_server_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        server = data["workflowConfig"]["openMetadataServerConfig"]
+        server["host_port"] = server.pop("hostPort")
+    _edit_yaml(root / files[0], edit)
+
+
+def _om_source_forgets_pii(root: Path, files: list[str]) -> None:
+    source = next(root.glob("src/*/data/openmetadata_source.py"))
+    _replace(source, "tags=tags if column and column.pii else None", "tags=None")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -703,8 +764,16 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "pipelines/luigi/ml_train.py": [_luigi_skipped_stage, _unused_import_in_file],
     "pipelines/kubeflow/ml_train.py": [_kfp_lost_edge, _kfp_unpinned_image,
                                        _unused_import_in_file],
+    "src/*/data/governance.py": [_export_forgets_pii, _export_drops_last_column,
+                                 _export_loses_lineage],
+    "catalog/datahub/recipe.yml": [_datahub_misspelled_source_key, _datahub_misspelled_sink_key,
+                                   _datahub_dbt_lineage_only],
+    "catalog/openmetadata/ingestion.yml": [_om_missing_source_class, _om_misspelled_server_key,
+                                           _om_source_forgets_pii],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
 EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml",
-                        "deploy/seldon/*.yaml", "src/*/ml/framework.py", "serving/tfserving/models.config"}
+                        "deploy/seldon/*.yaml", "src/*/ml/framework.py",
+                        "serving/tfserving/models.config", "catalog/datahub/recipe.yml",
+                        "catalog/openmetadata/ingestion.yml"}
