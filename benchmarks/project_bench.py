@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/project_bench.py [--set ASPECT=TOOL ...] [--layer mlops|dataops] [--output FILE]
+    python benchmarks/project_bench.py [--set ASPECT=TOOL ...] [--layer LAYER] [--output FILE]
 
 Generates the project with ``opsgen new --defaults`` in a temporary folder, then times, once each
 and in this order: ``make setup`` (a new .venv and every dependency from the package index; pip's
