@@ -33,14 +33,16 @@ from opsgen.config import ProjectConfig
 
 
 def checks_for(catalog: Catalog, config: ProjectConfig) -> list[Check]:
-    """The checks of a project: its layers' checks, then those of every chosen tool, once each."""
+    """The checks of a project: its layers' checks, then those of every chosen tool, once each;
+    a tool's check scoped to layers only where the project has one of them."""
     checks: list[Check] = []
     for layer_id in config.layers:
         checks.extend(catalog.layer(layer_id).checks)
     for aspect_id, choice in config.tools.items():
         aspect = catalog.aspect(aspect_id)
         for tool_id in choice if isinstance(choice, tuple) else (choice,):
-            checks.extend(aspect.tool(tool_id).checks)
+            checks.extend(check for check in aspect.tool(tool_id).checks
+                          if not check.layers or set(check.layers) & set(config.layers))
     return list(dict.fromkeys(checks))
 
 

@@ -18,10 +18,16 @@ BASE_LAYER = "devops"
 
 @dataclass(frozen=True)
 class Check:
-    """One validator applied to the files matching a glob of a generated project."""
+    """One validator applied to the files matching a glob of a generated project.
+
+    With ``layers``, only in projects that have one of them: a tool of an aspect that several
+    layers share writes each layer's own files (Airflow: the ML DAG with mlops, the data DAG with
+    dataops).
+    """
 
     validator: str
     files: str
+    layers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,8 +150,9 @@ class Catalog:
         }
 
 
-def _checks(raw: list[dict[str, str]] | None) -> tuple[Check, ...]:
-    return tuple(Check(validator=c["validator"], files=c["files"]) for c in raw or ())
+def _checks(raw: list[dict[str, Any]] | None) -> tuple[Check, ...]:
+    return tuple(Check(validator=c["validator"], files=c["files"],
+                       layers=tuple(c.get("layers", ()))) for c in raw or ())
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
@@ -205,6 +212,10 @@ def _check_consistency(catalog: Catalog) -> None:
         unknown = {c.validator for c in checks} - set(catalog.validators)
         if unknown:
             raise CatalogError(f"catalog: {aspect.id} uses unknown validators {sorted(unknown)}")
+        stray = {layer for c in checks for layer in c.layers} - set(aspect.layers)
+        if stray:
+            raise CatalogError(f"catalog: {aspect.id} has checks for layers it is not in: "
+                               f"{sorted(stray)}")
     for rule in catalog.rules:
         for aspect_id, tool_id in rule.when:
             if tool_id not in catalog.aspect(aspect_id).tool_ids:
