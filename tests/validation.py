@@ -33,16 +33,15 @@ from opsgen.config import ProjectConfig
 
 
 def checks_for(catalog: Catalog, config: ProjectConfig) -> list[Check]:
-    """The checks of a project: its layers' checks, then those of every chosen tool, once each;
-    a tool's check scoped to layers only where the project has one of them."""
+    """The checks of a project: its layers' checks, then those of every chosen tool, once each."""
     checks: list[Check] = []
     for layer_id in config.layers:
         checks.extend(catalog.layer(layer_id).checks)
     for aspect_id, choice in config.tools.items():
         aspect = catalog.aspect(aspect_id)
         for tool_id in choice if isinstance(choice, tuple) else (choice,):
-            checks.extend(check for check in aspect.tool(tool_id).checks
-                          if not check.layers or set(check.layers) & set(config.layers))
+            checks.extend(c for c in aspect.tool(tool_id).checks
+                          if c.layer is None or c.layer in config.layers)
     return list(dict.fromkeys(checks))
 
 

@@ -18,16 +18,13 @@ BASE_LAYER = "devops"
 
 @dataclass(frozen=True)
 class Check:
-    """One validator applied to the files matching a glob of a generated project.
-
-    With ``layers``, only in projects that have one of them: a tool of an aspect that several
-    layers share writes each layer's own files (Airflow: the ML DAG with mlops, the data DAG with
-    dataops).
-    """
+    """One validator applied to the files matching a glob of a generated project."""
 
     validator: str
     files: str
-    layers: tuple[str, ...] = ()
+    # A tool's check that applies only when this layer is in the project (a tool shared by the
+    # MLOps and DataOps layers writes different files in each); None: whenever the tool is chosen.
+    layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,9 +147,10 @@ class Catalog:
         }
 
 
-def _checks(raw: list[dict[str, Any]] | None) -> tuple[Check, ...]:
-    return tuple(Check(validator=c["validator"], files=c["files"],
-                       layers=tuple(c.get("layers", ()))) for c in raw or ())
+def _checks(raw: list[dict[str, str]] | None) -> tuple[Check, ...]:
+    return tuple(
+        Check(validator=c["validator"], files=c["files"], layer=c.get("layer")) for c in raw or ()
+    )
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
@@ -212,10 +210,9 @@ def _check_consistency(catalog: Catalog) -> None:
         unknown = {c.validator for c in checks} - set(catalog.validators)
         if unknown:
             raise CatalogError(f"catalog: {aspect.id} uses unknown validators {sorted(unknown)}")
-        stray = {layer for c in checks for layer in c.layers} - set(aspect.layers)
-        if stray:
-            raise CatalogError(f"catalog: {aspect.id} has checks for layers it is not in: "
-                               f"{sorted(stray)}")
+        strays = {c.layer for c in checks if c.layer is not None} - set(aspect.layers)
+        if strays:
+            raise CatalogError(f"catalog: {aspect.id} has checks for other layers {sorted(strays)}")
     for rule in catalog.rules:
         for aspect_id, tool_id in rule.when:
             if tool_id not in catalog.aspect(aspect_id).tool_ids:

@@ -69,8 +69,7 @@ def _other_scoped_layers(aspect_id: str, tools: list[str], tested: tuple[str, ..
     """The ready layers, other than those tested already, that some check of these tools is
     scoped to: Airflow's data DAG is checked in a DataOps project of its own."""
     aspect = CATALOG.aspect(aspect_id)
-    scoped = {layer for tool in tools for check in aspect.tool(tool).checks
-              for layer in check.layers}
+    scoped = {check.layer for tool in tools for check in aspect.tool(tool).checks}
     return [layer.id for layer in CATALOG.layers
             if layer.id in scoped and layer.ready and layer.id not in tested]
     yield from cross_layer_setups()
