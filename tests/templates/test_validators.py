@@ -63,6 +63,7 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
                     name=f"{layer}-{name}", layers=(layer,),
                     sets=with_requirements((layer,), aspect.id, value))))
     yield from pairing_setups()
+    yield from cross_layer_setups()
 
 
 def _other_scoped_layers(aspect_id: str, tools: list[str], tested: tuple[str, ...]) -> list[str]:
@@ -72,7 +73,6 @@ def _other_scoped_layers(aspect_id: str, tools: list[str], tested: tuple[str, ..
     scoped = {check.layer for tool in tools for check in aspect.tool(tool).checks}
     return [layer.id for layer in CATALOG.layers
             if layer.id in scoped and layer.ready and layer.id not in tested]
-    yield from cross_layer_setups()
 
 
 def cross_layer_setups() -> Iterator[tuple[str, Setup, str | None]]:
