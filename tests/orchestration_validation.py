@@ -4,8 +4,9 @@ module: ``PACKAGE.ml.pipeline`` for the ML training pipeline (``ml_train``), ``P
 for the data pipeline (``data_pipeline``), told apart by the file's name. The stand-in needs
 nothing but the standard library: it fails a stage that is unknown, that runs before the stages it
 follows, or that is not given the project root, and records the stages it ran, which must be all
-of them, in order. The real pipelines run through each orchestrator in
-tests/e2e/test_mlops_orchestrators.py."""
+of them, in order. Oozie, which cannot run here, is checked and simulated in
+tests/oozie_validation.py. The real pipelines run through each orchestrator in
+tests/e2e/test_mlops_orchestrators.py and tests/e2e/test_dataops_orchestrators.py."""
 
 from __future__ import annotations
 
