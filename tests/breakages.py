@@ -450,6 +450,13 @@ def _unused_import(root: Path, files: list[str]) -> None:
     (root / files[0] / "extra.py").write_text('"""Extra."""\n\nimport os\n', encoding="utf-8")
 
 
+def _unformatted(root: Path, files: list[str]) -> None:
+    """Lint-clean code that `ruff format --check` (in `make lint`) rejects."""
+    target = root / files[0]
+    module = next(target.rglob("*.py")) if target.is_dir() else target
+    _append(module, "\n\nBADLY_SPACED = [1,2,\n    3]\n")
+
+
 def _dvc_misspelled_stage_key(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d["stages"]["train"].update(
         command=d["stages"]["train"].pop("cmd")))
@@ -471,6 +478,50 @@ def _entry_point_to_nowhere(root: Path, files: list[str]) -> None:
 def _dvc_artifact_to_nowhere(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d.update(
         artifacts={"model": {"path": "outputs/nowhere", "type": "model"}}))
+
+
+def _contract_unknown_type(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["columns"][0].update(type="int"))
+
+
+def _contract_unprotected_pii(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for contract_column in data["columns"]:
+            contract_column.update(pii=True)
+            contract_column.pop("privacy", None)
+    _edit_yaml(root / files[0], edit)
+
+
+def _contract_column_not_in_landing(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["columns"].append(
+        {"name": "loyalty_tier", "type": "string"}))
+
+
+def _data_dvc_dangling_dependency(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"]["transform"]["deps"].append("sql/nowhere"))
+
+
+def _data_dvc_missing_stage(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"].pop("validate"))
+
+
+def _data_quality_accepts_everything(root: Path, files: list[str]) -> None:
+    """The contracts' checks check nothing: the project's own quarantine tests must fail."""
+    quality = next(root.glob("src/*/data/quality.py"))
+    _append(quality, "\n\ndef failures(typed, contract):\n    return {}\n")
+
+
+def _dbt_failing_test(root: Path, files: list[str]) -> None:
+    """A dbt test the built model cannot pass: only DE is an accepted country."""
+    schema = root / Path(files[0]).parent / "models" / "schema.yml"
+
+    def edit(data: Any) -> None:
+        for model in data["models"]:
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        test["accepted_values"]["arguments"]["values"] = ["DE"]
+    _edit_yaml(schema, edit)
 
 
 def _quality_accepts_everything(root: Path, files: list[str]) -> None:
@@ -651,6 +702,65 @@ OOZIE_BREAKAGES: list[Breakage] = [
     _oozie_without_kill, _oozie_undefined_property, _oozie_elsewhere, _oozie_other_module,
     _oozie_shell_out_of_order,
 ]
+# The governance export (src/PACKAGE/data/governance.py) goes wrong the way a template bug would:
+# PII is no longer marked, a column goes missing, or the lineage loses the datasets a model reads.
+def _export_forgets_pii(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "column.pii" in text, "breakage: the export never reads column.pii"
+    path.write_text(text.replace("column.pii", "False"), encoding="utf-8")
+
+
+def _export_drops_last_column(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    assert "contract.columns" in text, "breakage: the export never reads contract.columns"
+    path.write_text(text.replace("contract.columns", "contract.columns[:-1]"), encoding="utf-8")
+
+
+def _export_loses_lineage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "inputs = tuple(sorted(_reads(sql) & known - {path.stem}))",
+             "inputs = tuple(sorted(_reads(sql) & known - {path.stem}))[:1]")
+
+
+# The DataHub recipe: a misspelled source key, a sink DataHub cannot configure, and the lineage of
+# the tables the models read lost (dbt's own lineage knows only models).
+def _datahub_misspelled_source_key(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["source"]["config"].update(
+        manifest_file=d["source"]["config"].pop("manifest_path")))
+
+
+def _datahub_misspelled_sink_key(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["sink"]["config"].update(
+        server_url=d["sink"]["config"].pop("server")))
+
+
+def _datahub_dbt_lineage_only(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for key in ("prefer_sql_parser_lineage", "skip_sources_in_lineage", "entities_enabled"):
+            data["source"]["config"].pop(key)
+    _edit_yaml(root / files[0], edit)
+
+
+# The OpenMetadata workflow: a source class that does not exist, a misspelled server key, and a
+# connector that no longer tags PII columns.
+def _om_missing_source_class(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        config = data["source"]["serviceConnection"]["config"]
+        config["sourcePythonClass"] += "Typo"
+    _edit_yaml(root / files[0], edit)
+
+
+def _om_misspelled_server_key(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        server = data["workflowConfig"]["openMetadataServerConfig"]
+        server["host_port"] = server.pop("hostPort")
+    _edit_yaml(root / files[0], edit)
+
+
+def _om_source_forgets_pii(root: Path, files: list[str]) -> None:
+    source = next(root.glob("src/*/data/openmetadata_source.py"))
+    _replace(source, "tags=tags if column and column.pii else None", "tags=None")
 
 
 BREAKAGES: dict[str, list[Breakage]] = {
@@ -708,10 +818,18 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/deploy.sh": [_unquoted_cd],
     "monitoring/slo/*.yaml": [_tighter_objective],
     "params.yaml": [_broken_yaml, _gate_without_threshold],
-    "src/*/ml": [_unused_import],
+    "src": [_unformatted, _unused_import],
+    "tests": [_unformatted, _unused_import],
+    "src/*/ml": [_unformatted, _unused_import],
     "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param,
                  _dvc_artifact_to_nowhere],
     "tests/ml": [_quality_accepts_everything],
+    "contracts/*.yaml": [_contract_unknown_type, _contract_unprotected_pii,
+                         _contract_column_not_in_landing, _broken_yaml],
+    "src/*/data": [_unformatted, _unused_import],
+    "data/dvc.yaml": [_data_dvc_dangling_dependency, _data_dvc_missing_stage],
+    "tests/data": [_data_quality_accepts_everything],
+    "transform/dbt_project.yml": [_dbt_failing_test],
     "src/*/ml/drift_report.py": [_drift_report_without_preset],
     "deploy/seldon/*.yaml": [_seldon_model_without_uri, _seldon_root_container,
                              _seldon_misspelled_pod_field],
@@ -721,7 +839,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                         _tfserving_unbalanced_brace],
     "serving/tfserving/Dockerfile": [_unpinned_apt, _root_user],
     "pipelines/tfx_pipeline.py": [_broken_python],
-    "pipelines": [_unused_import],
+    "pipelines": [_unformatted, _unused_import],
 
 
     "pipelines/airflow/dags/ml_train.py": [_airflow_lost_edge, _unused_import_in_file],
@@ -738,10 +856,18 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                             _kfp_other_module, _unused_import_in_file],
     "pipelines/oozie/ml_train/workflow.xml": OOZIE_BREAKAGES,
     "pipelines/oozie/data_pipeline/workflow.xml": OOZIE_BREAKAGES,
+    "src/*/data/governance.py": [_export_forgets_pii, _export_drops_last_column,
+                                 _export_loses_lineage],
+    "catalog/datahub/recipe.yml": [_datahub_misspelled_source_key, _datahub_misspelled_sink_key,
+                                   _datahub_dbt_lineage_only],
+    "catalog/openmetadata/ingestion.yml": [_om_missing_source_class, _om_misspelled_server_key,
+                                           _om_source_forgets_pii],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
-                        "src/*/ml/framework.py", "serving/tfserving/models.config",
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml",
+                        "deploy/seldon/*.yaml", "src/*/ml/framework.py",
+                        "serving/tfserving/models.config", "catalog/datahub/recipe.yml",
+                        "catalog/openmetadata/ingestion.yml",
                         "pipelines/oozie/ml_train/workflow.xml",
                         "pipelines/oozie/data_pipeline/workflow.xml"}

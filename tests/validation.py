@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cataloging_validation import CATALOGING_BUILTINS
 from ci_validation import CI_BUILTINS
 from cm_validation import CM_BUILTINS
+from data_validation import DATA_BUILTINS
+from governance_validation import GOVERNANCE_BUILTINS
 from k8s_validation import K8S_BUILTINS
 from ml_validation import ML_BUILTINS
 from monitoring_validation import MONITORING_BUILTINS
@@ -188,10 +191,13 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "python_syntax": _python_syntax,
     "hcl2": _hcl2,
     "yaml": _yaml,
+    **CATALOGING_BUILTINS,
     **CI_BUILTINS,
     **CM_BUILTINS,
+    **GOVERNANCE_BUILTINS,
     **K8S_BUILTINS,
     **ML_BUILTINS,
+    **DATA_BUILTINS,
     **MONITORING_BUILTINS,
     **ORCHESTRATION_BUILTINS,
     **VCS_BUILTINS,
