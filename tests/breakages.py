@@ -7,6 +7,7 @@ tool that covers those files is proven to bite.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -618,6 +619,89 @@ def _kfp_unpinned_image(root: Path, files: list[str]) -> None:
     _replace(root / files[0], ':0.1.0"', ':latest"')
 
 
+# The same for the data pipeline (ingest -> validate -> transform -> catalog).
+def _airflow_data_lost_edge(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "ingest() >> validate() >> transform() >> catalog()",
+             "ingest() >> validate()\n    transform() >> catalog()")
+
+
+def _prefect_data_skipped_stage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "catalog(transform(validate(ingest())))",
+             "catalog(validate(ingest()))")
+
+
+def _dagster_data_skipped_stage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "catalog(after=transform(after=validate(after=ingest())))",
+             "catalog(after=validate(after=ingest()))")
+
+
+def _luigi_data_skipped_stage(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], "        return DataTransform()", "        return DataValidate()")
+
+
+def _kfp_other_module(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], '.pipeline"]', '.pipelines"]')
+
+
+# Oozie workflows (tests/oozie_validation.py): each breakage must be caught on its own.
+def _oozie_dangling_transition(root: Path, files: list[str]) -> None:
+    text = (root / files[0]).read_text(encoding="utf-8")
+    target = text.split('<ok to="', 1)[1].split('"', 1)[0]
+    _replace(root / files[0], f'<ok to="{target}"/>', f'<ok to="{target}-next"/>')
+
+
+def _oozie_swapped_stages(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    first, second = re.findall(r"\.pipeline</argument>\s*<argument>(\w+)</argument>", text)[:2]
+    swapped = re.sub(rf"(\.pipeline</argument>\s*<argument>)({first}|{second})(</argument>)",
+                     lambda m: m[1] + (second if m[2] == first else first) + m[3], text)
+    path.write_text(swapped, encoding="utf-8")
+
+
+def _oozie_action_without_error(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], '\n        <error to="fail"/>', "")
+
+
+def _oozie_loop(root: Path, files: list[str]) -> None:
+    text = (root / files[0]).read_text(encoding="utf-8")
+    first = text.split('<start to="', 1)[1].split('"', 1)[0]
+    _replace(root / files[0], '<ok to="end"/>', f'<ok to="{first}"/>')
+
+
+def _oozie_without_kill(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = re.sub(r"\s*<kill name=\"fail\">.*?</kill>", "", path.read_text(encoding="utf-8"),
+                  flags=re.S)
+    path.write_text(text.replace('<error to="fail"/>', '<error to="end"/>'), encoding="utf-8")
+
+
+def _oozie_undefined_property(root: Path, files: list[str]) -> None:
+    _replace(Path(root / files[0]).parent / "job.properties", "\npython=python3", "")
+
+
+def _oozie_elsewhere(root: Path, files: list[str]) -> None:
+    _replace(Path(root / files[0]).parent / "job.properties", "/pipelines/oozie/", "/oozie/")
+
+
+def _oozie_other_module(root: Path, files: list[str]) -> None:
+    _replace(root / files[0], ".pipeline</argument>", ".pipelines</argument>")
+
+
+def _oozie_shell_out_of_order(root: Path, files: list[str]) -> None:
+    path = root / files[0]
+    text = path.read_text(encoding="utf-8")
+    env = re.search(r"\n\s*<env-var>[^<]*</env-var>", text)
+    assert env is not None, f"breakage: {path.name} has no env-var"
+    text = text.replace(env[0], "", 1).replace("\n            <exec>", env[0] + "\n            <exec>", 1)
+    path.write_text(text, encoding="utf-8")
+
+
+OOZIE_BREAKAGES: list[Breakage] = [
+    _oozie_dangling_transition, _oozie_swapped_stages, _oozie_action_without_error, _oozie_loop,
+    _oozie_without_kill, _oozie_undefined_property, _oozie_elsewhere, _oozie_other_module,
+    _oozie_shell_out_of_order,
+]
 # The governance export (src/PACKAGE/data/governance.py) goes wrong the way a template bug would:
 # PII is no longer marked, a column goes missing, or the lineage loses the datasets a model reads.
 def _export_forgets_pii(root: Path, files: list[str]) -> None:
@@ -762,8 +846,16 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "pipelines/prefect/ml_train.py": [_prefect_skipped_stage, _unused_import_in_file],
     "pipelines/dagster/ml_train.py": [_dagster_skipped_stage, _unused_import_in_file],
     "pipelines/luigi/ml_train.py": [_luigi_skipped_stage, _unused_import_in_file],
-    "pipelines/kubeflow/ml_train.py": [_kfp_lost_edge, _kfp_unpinned_image,
+    "pipelines/kubeflow/ml_train.py": [_kfp_lost_edge, _kfp_unpinned_image, _kfp_other_module,
                                        _unused_import_in_file],
+    "pipelines/airflow/dags/data_pipeline.py": [_airflow_data_lost_edge, _unused_import_in_file],
+    "pipelines/prefect/data_pipeline.py": [_prefect_data_skipped_stage, _unused_import_in_file],
+    "pipelines/dagster/data_pipeline.py": [_dagster_data_skipped_stage, _unused_import_in_file],
+    "pipelines/luigi/data_pipeline.py": [_luigi_data_skipped_stage, _unused_import_in_file],
+    "pipelines/kubeflow/data_pipeline.py": [_kfp_lost_edge, _kfp_unpinned_image,
+                                            _kfp_other_module, _unused_import_in_file],
+    "pipelines/oozie/ml_train/workflow.xml": OOZIE_BREAKAGES,
+    "pipelines/oozie/data_pipeline/workflow.xml": OOZIE_BREAKAGES,
     "src/*/data/governance.py": [_export_forgets_pii, _export_drops_last_column,
                                  _export_loses_lineage],
     "catalog/datahub/recipe.yml": [_datahub_misspelled_source_key, _datahub_misspelled_sink_key,
@@ -776,4 +868,6 @@ BREAKAGES: dict[str, list[Breakage]] = {
 EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml",
                         "deploy/seldon/*.yaml", "src/*/ml/framework.py",
                         "serving/tfserving/models.config", "catalog/datahub/recipe.yml",
-                        "catalog/openmetadata/ingestion.yml"}
+                        "catalog/openmetadata/ingestion.yml",
+                        "pipelines/oozie/ml_train/workflow.xml",
+                        "pipelines/oozie/data_pipeline/workflow.xml"}

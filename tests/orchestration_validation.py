@@ -1,9 +1,12 @@
 """Builtin validators of the workflow orchestrators: each orchestrator runs the generated pipeline
-file for real, in its own virtual environment (.ci/run), on a stand-in of the project's
-``PACKAGE.ml.pipeline`` module. The stand-in needs nothing but the standard library: it fails a
-stage that is unknown, that runs before the stages it follows, or that is not given the project
-root, and records the stages it ran, which must be all four, in order. The real pipeline runs
-through each orchestrator in tests/e2e/test_mlops_orchestrators.py."""
+file for real, in its own virtual environment (.ci/run), on a stand-in of the project's pipeline
+module: ``PACKAGE.ml.pipeline`` for the ML training pipeline (``ml_train``), ``PACKAGE.data.pipeline``
+for the data pipeline (``data_pipeline``), told apart by the file's name. The stand-in needs
+nothing but the standard library: it fails a stage that is unknown, that runs before the stages it
+follows, or that is not given the project root, and records the stages it ran, which must be all
+of them, in order. Oozie, which cannot run here, is checked and simulated in
+tests/oozie_validation.py. The real pipelines run through each orchestrator in
+tests/e2e/test_mlops_orchestrators.py and tests/e2e/test_dataops_orchestrators.py."""
 
 from __future__ import annotations
 
@@ -13,27 +16,27 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from oozie_validation import validate_oozie
+from orchestrated_pipelines import PIPELINES, Pipeline, package_of, pipeline_of
 from toolrun import missing, run
-
-STAGES = ("prepare", "train", "evaluate", "register")
 
 STAND_IN = '''"""Stand-in of the project's pipeline module (opsgen's orchestration checks)."""
 import os
 from pathlib import Path
 
-STAGES = ("prepare", "train", "evaluate", "register")
+STAGES = {stages!r}
 
 
 def run(stage, root=None):
     if stage not in STAGES:
-        raise ValueError(f"unknown stage {stage!r}")
-    if root is None or Path(root).resolve() != Path(os.environ["ML_PIPELINE_ROOT"]).resolve():
-        raise ValueError(f"stage {stage!r} got root {root!r}, not the project root")
+        raise ValueError(f"unknown stage {{stage!r}}")
+    if root is None or Path(root).resolve() != Path(os.environ["{root_env}"]).resolve():
+        raise ValueError(f"stage {{stage!r}} got root {{root!r}}, not the project root")
     log = Path(root) / "stages.log"
     done = log.read_text().split() if log.exists() else []
     expected = list(STAGES[: STAGES.index(stage)])
     if done != expected:
-        raise RuntimeError(f"stage {stage!r} ran after {done}, not after {expected}")
+        raise RuntimeError(f"stage {{stage!r}} ran after {{done}}, not after {{expected}}")
     log.write_text(" ".join([*done, stage]))
 '''
 
@@ -42,8 +45,7 @@ def run(stage, root=None):
 AIRFLOW_DAGBAG = '''import sys
 from airflow.dag_processing.dagbag import DagBag
 
-folder, dag_id = sys.argv[1], sys.argv[2]
-chain = ["prepare", "train", "evaluate", "register"]
+folder, dag_id, chain = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 bag = DagBag(dag_folder=folder)
 for path, error in bag.import_errors.items():
     sys.exit(f"import error in {path}:\\n{error}")
@@ -71,14 +73,14 @@ if not result.success:
     sys.exit(f"job {sys.argv[2]} failed")
 '''
 
-# Kubeflow: the compiled YAML reloads with kfp, every stage is a task after the one before,
-# every image is pinned and every stage mounts the workspace volume it shares with the others.
+# Kubeflow: the compiled YAML reloads with kfp, every stage is a task after the one before that
+# runs `python -m PACKAGE.<module>.pipeline STAGE`, every image is pinned and every stage mounts
+# the workspace volume it shares with the others.
 KFP_CHECK = '''import sys
 import yaml
 from kfp import components
 
-path = sys.argv[1]
-chain = ["prepare", "train", "evaluate", "register"]
+path, chain, module = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
 components.load_component_from_file(path)
 documents = list(yaml.safe_load_all(open(path, encoding="utf-8")))
 spec = documents[0]
@@ -89,6 +91,12 @@ for up, down in zip(chain, chain[1:]):
     if up not in tasks.get(down, {}).get("dependentTasks", []):
         errors.append(f"{down} does not run after {up}")
 executors = spec["deploymentSpec"]["executors"]
+for stage in chain:
+    component = spec["components"][tasks.get(stage, {}).get("componentRef", {}).get("name", "")]
+    container = executors[component["executorLabel"]]["container"]
+    command = [*container.get("command", []), *container.get("args", [])]
+    if module not in command or stage not in command[command.index(module):]:
+        errors.append(f"{stage}: runs {command}, not `python -m {module} {stage}`")
 mounts = platform.get("deploymentSpec", {}).get("executors", {})
 for name, executor in executors.items():
     image = executor.get("container", {}).get("image", "")
@@ -115,22 +123,21 @@ def _tool_python(validator_id: str, exe: str) -> Path:
     return python
 
 
-def _package(project_dir: Path) -> str:
-    found = sorted(project_dir.glob("src/*/ml/pipeline.py"))
-    if not found:
-        raise AssertionError("no src/PACKAGE/ml/pipeline.py in the project")
-    return found[0].parents[1].name
-
-
 class _Scratch:
-    """A scratch folder with the stand-in package, and the environment that uses it."""
+    """A scratch folder with the stand-in package (every pipeline's module, so that a folder
+    holding both pipelines imports), and the environment that uses it."""
 
-    def __init__(self, project_dir: Path, tmp: Path, python: Path) -> None:
-        stand_in = tmp / "stand-in" / _package(project_dir) / "ml"
-        stand_in.mkdir(parents=True)
-        (stand_in.parent / "__init__.py").write_text("", encoding="utf-8")
-        (stand_in / "__init__.py").write_text("", encoding="utf-8")
-        (stand_in / "pipeline.py").write_text(STAND_IN, encoding="utf-8")
+    def __init__(self, project_dir: Path, tmp: Path, python: Path, pipeline: Pipeline) -> None:
+        self.package = package_of(project_dir, pipeline)
+        self.pipeline = pipeline
+        top = tmp / "stand-in" / self.package
+        top.mkdir(parents=True)
+        (top / "__init__.py").write_text("", encoding="utf-8")
+        for each in PIPELINES.values():
+            (top / each.module).mkdir()
+            (top / each.module / "__init__.py").write_text("", encoding="utf-8")
+            (top / each.module / "pipeline.py").write_text(
+                STAND_IN.format(stages=each.stages, root_env=each.root_env), encoding="utf-8")
         self.tmp = tmp
         self.root = tmp / "root"
         self.root.mkdir()
@@ -138,7 +145,7 @@ class _Scratch:
             **os.environ,
             "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONPATH": str(tmp / "stand-in"),
-            "ML_PIPELINE_ROOT": str(self.root),
+            pipeline.root_env: str(self.root),
             "HOME": str(tmp),
         }
 
@@ -150,8 +157,9 @@ class _Scratch:
     def assert_all_stages_ran(self, validator_id: str, name: str) -> None:
         log = self.root / "stages.log"
         ran = log.read_text(encoding="utf-8").split() if log.exists() else []
-        if ran != list(STAGES):
-            raise AssertionError(f"{validator_id}: {name} ran the stages {ran}, not {list(STAGES)}")
+        if ran != list(self.pipeline.stages):
+            raise AssertionError(
+                f"{validator_id}: {name} ran the stages {ran}, not {list(self.pipeline.stages)}")
 
 
 def _with_scratch(
@@ -161,7 +169,7 @@ def _with_scratch(
         python = _tool_python(validator_id, exe)
         for name in files:
             with tempfile.TemporaryDirectory(prefix=f"opsgen-{validator_id}-") as tmp:
-                scratch = _Scratch(project_dir, Path(tmp), python)
+                scratch = _Scratch(project_dir, Path(tmp), python, pipeline_of(validator_id, name))
                 check(project_dir, name, scratch, python)
                 scratch.assert_all_stages_ran(validator_id, name)
     return validate
@@ -173,12 +181,12 @@ def _run(project_dir: Path, validator_id: str, argv: list[str], env: dict[str, s
 
 def _airflow(project_dir: Path, name: str, scratch: _Scratch, python: Path) -> None:
     folder = str((project_dir / name).parent)
-    package = _package(project_dir)
     env = {**scratch.env, "AIRFLOW_HOME": str(scratch.tmp / "airflow"),
            "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__DAGS_FOLDER": folder}
-    dag_id = f"{package}_ml_train"
+    dag_id = f"{scratch.package}_{scratch.pipeline.name}"
     _run(project_dir, "airflow_dag",
-         [str(python), scratch.script("dagbag.py", AIRFLOW_DAGBAG), folder, dag_id], env)
+         [str(python), scratch.script("dagbag.py", AIRFLOW_DAGBAG), folder, dag_id,
+          ",".join(scratch.pipeline.stages)], env)
     airflow = str(python.parent / "airflow")
     _run(project_dir, "airflow_dag", [airflow, "db", "migrate"], env)
     _run(project_dir, "airflow_dag", [airflow, "dags", "test", dag_id], env)
@@ -200,7 +208,8 @@ def _dagster(project_dir: Path, name: str, scratch: _Scratch, python: Path) -> N
     _run(project_dir, "dagster_job",
          [str(python.parent / "dagster"), "definitions", "validate", "-f", name], env)
     _run(project_dir, "dagster_job",
-         [str(python), scratch.script("execute.py", DAGSTER_EXECUTE), name, "ml_train"], env)
+         [str(python), scratch.script("execute.py", DAGSTER_EXECUTE), name,
+          scratch.pipeline.name], env)
 
 
 def _luigi(project_dir: Path, name: str, scratch: _Scratch, python: Path) -> None:
@@ -208,8 +217,8 @@ def _luigi(project_dir: Path, name: str, scratch: _Scratch, python: Path) -> Non
     env = {**scratch.env, "LUIGI_CONFIG_PATH": os.devnull,
            "PYTHONPATH": f"{scratch.env['PYTHONPATH']}{os.pathsep}{project_dir / module.parent}"}
     _run(project_dir, "luigi_tasks",
-         [str(python.parent / "luigi"), "--module", module.stem, "MlRegister", "--local-scheduler",
-          "--retcode-task-failed", "3", "--retcode-scheduling-error", "4",
+         [str(python.parent / "luigi"), "--module", module.stem, scratch.pipeline.last_task,
+          "--local-scheduler", "--retcode-task-failed", "3", "--retcode-scheduling-error", "4",
           "--retcode-missing-data", "5", "--retcode-not-run", "6",
           "--retcode-unhandled-exception", "7"], env)
 
@@ -217,13 +226,16 @@ def _luigi(project_dir: Path, name: str, scratch: _Scratch, python: Path) -> Non
 def _kfp(project_dir: Path, files: list[str]) -> None:
     python = _tool_python("kfp_pipeline", "kfp")
     for name in files:
+        pipeline = pipeline_of("kfp_pipeline", name)
+        module = f"{package_of(project_dir, pipeline)}.{pipeline.module}.pipeline"
         with tempfile.TemporaryDirectory(prefix="opsgen-kfp-") as tmp:
             compiled = Path(tmp) / "pipeline.yaml"
             check = Path(tmp) / "check.py"
             check.write_text(KFP_CHECK, encoding="utf-8")
             env = {**os.environ, "HOME": tmp}
             _run(project_dir, "kfp_pipeline", [str(python), name, str(compiled)], env)
-            _run(project_dir, "kfp_pipeline", [str(python), str(check), str(compiled)], env)
+            _run(project_dir, "kfp_pipeline", [str(python), str(check), str(compiled),
+                                               ",".join(pipeline.stages), module], env)
 
 
 ORCHESTRATION_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
@@ -232,4 +244,5 @@ ORCHESTRATION_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "dagster_job": _with_scratch("dagster_job", "dagster", _dagster),
     "luigi_tasks": _with_scratch("luigi_tasks", "luigi", _luigi),
     "kfp_pipeline": _kfp,
+    "oozie_workflow": validate_oozie,
 }

@@ -58,8 +58,21 @@ def tool_setups() -> Iterator[tuple[str, Setup, str | None]]:
             # if that is not enough, one more choice elsewhere (incident_management=none for ELK).
             yield _judged(choice, with_companion(Setup(
                 name=name, layers=layers, sets=with_requirements(layers, aspect.id, value))))
+            for layer in _other_scoped_layers(aspect.id, tools.split(","), layers):
+                yield _judged(f"{layer}+{choice}", with_companion(Setup(
+                    name=f"{layer}-{name}", layers=(layer,),
+                    sets=with_requirements((layer,), aspect.id, value))))
     yield from pairing_setups()
     yield from cross_layer_setups()
+
+
+def _other_scoped_layers(aspect_id: str, tools: list[str], tested: tuple[str, ...]) -> list[str]:
+    """The ready layers, other than those tested already, that some check of these tools is
+    scoped to: Airflow's data DAG is checked in a DataOps project of its own."""
+    aspect = CATALOG.aspect(aspect_id)
+    scoped = {check.layer for tool in tools for check in aspect.tool(tool).checks}
+    return [layer.id for layer in CATALOG.layers
+            if layer.id in scoped and layer.ready and layer.id not in tested]
 
 
 def cross_layer_setups() -> Iterator[tuple[str, Setup, str | None]]:

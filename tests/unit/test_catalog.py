@@ -86,3 +86,23 @@ def test_a_check_naming_an_unknown_validator_is_rejected() -> None:
     }
     with pytest.raises(CatalogError, match="unknown validators"):
         parse_catalog(data)
+
+
+def test_a_check_scoped_to_a_layer_its_aspect_is_not_in_is_rejected() -> None:
+    data = {
+        "layers": [{"id": "devops", "title": "DevOps", "ready": True, "checks": []},
+                   {"id": "mlops", "title": "MLOps", "ready": True, "checks": []}],
+        "aspects": [{"id": "a", "title": "A", "layers": ["devops"], "tools": [
+            {"id": "x", "title": "X",
+             "checks": [{"validator": "v", "files": "*", "layer": "mlops"}]}]}],
+        "validators": {"v": {"builtin": "v"}},
+    }
+    with pytest.raises(CatalogError, match="checks for other layers"):
+        parse_catalog(data)
+
+
+def test_the_orchestrators_scope_each_pipeline_file_to_its_layer(catalog: Catalog) -> None:
+    for tool in catalog.aspect("workflow_orchestration").tools[1:]:
+        for check in tool.checks:
+            expected = "dataops" if "data_pipeline" in check.files else "mlops"
+            assert check.layer == expected, (tool.id, check)
