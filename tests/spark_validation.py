@@ -38,7 +38,7 @@ def _spark_tests(project_dir: Path, files: list[str]) -> None:
         shutil.copytree(project_dir, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         out = run(copy, "spark_tests", [
             "env", f"PYTHONPATH={copy / 'src'}", "SPARK_MASTER=local[2]",
-            # The driver and its executors (threads of one JVM) stay on this machine.
+            # The driver binds to loopback: no lookup of the host name, no network needed.
             "SPARK_LOCAL_IP=127.0.0.1", "GX_ANALYTICS_ENABLED=false",
             python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/data"])
         if " passed" not in out:
