@@ -530,6 +530,11 @@ def _quality_accepts_everything(root: Path, files: list[str]) -> None:
     _append(quality, "\n\ndef validate(frame):\n    return frame\n")
 
 
+def _spark_model_not_registered(root: Path, files: list[str]) -> None:
+    """A built model is not registered as a view: a model that reads it no longer runs."""
+    _replace(root / files[0], "    built.createOrReplaceTempView(model.name)\n", "")
+
+
 def _drift_report_without_preset(root: Path, files: list[str]) -> None:
     path = root / files[0]
     text = path.read_text(encoding="utf-8")
@@ -831,6 +836,8 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "tests/data": [_data_quality_accepts_everything],
     "transform/dbt_project.yml": [_dbt_failing_test],
     "src/*/ml/drift_report.py": [_drift_report_without_preset],
+    "src/*/data/transform.py": [_spark_model_not_registered],
+    "jobs/spark_transform.py": [_unused_import_in_file],
     "deploy/seldon/*.yaml": [_seldon_model_without_uri, _seldon_root_container,
                              _seldon_misspelled_pod_field],
     "MLproject": [_entry_point_to_nowhere, _broken_yaml],

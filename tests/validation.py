@@ -25,6 +25,7 @@ from k8s_validation import K8S_BUILTINS
 from ml_validation import ML_BUILTINS
 from monitoring_validation import MONITORING_BUILTINS
 from orchestration_validation import ORCHESTRATION_BUILTINS
+from spark_validation import SPARK_BUILTINS
 from toolrun import missing as _missing
 from toolrun import run as _run
 from vcs_validation import VCS_BUILTINS
@@ -200,5 +201,6 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     **DATA_BUILTINS,
     **MONITORING_BUILTINS,
     **ORCHESTRATION_BUILTINS,
+    **SPARK_BUILTINS,
     **VCS_BUILTINS,
 }

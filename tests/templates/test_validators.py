@@ -78,10 +78,16 @@ def _other_scoped_layers(aspect_id: str, tools: list[str], tested: tuple[str, ..
 def cross_layer_setups() -> Iterator[tuple[str, Setup, str | None]]:
     """Base-layer tools that write more files in another layer's project: the MLOps layer's
     model server gets a Deployment (deploy/k8s/model) and an image (serving/Dockerfile) on
-    Kubernetes, which the Kubernetes and Docker checks must cover too."""
+    Kubernetes, which the Kubernetes and Docker checks must cover too; a data quality tool
+    checks the DataOps layer's datasets as well as the MLOps layer's training data."""
     sets = with_requirements(("mlops",), "containerization", ("kubernetes",))
     yield _judged("mlops+containerization=kubernetes",
                   Setup(name="mlops-kubernetes", layers=("mlops",), sets=sets))
+    # Great Expectations checks the DataOps layer's data too (src/*/data/quality.py), run by the
+    # layer's data tests.
+    sets = with_requirements(("dataops",), "data_quality", "great_expectations")
+    yield _judged("dataops+data_quality=great_expectations",
+                  Setup(name="dataops-great-expectations", layers=("dataops",), sets=sets))
 
 
 def _judged(choice: str, setup: Setup) -> tuple[str, Setup, str | None]:

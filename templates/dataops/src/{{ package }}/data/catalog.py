@@ -12,14 +12,15 @@ from typing import Any
 import duckdb
 
 from .contracts import Contract
-from .ingest import read_manifest
+from .ingest import parquet_files, read_manifest
 from .lineage import edges
 from .paths import Paths
 
 
 def _parquet_columns(path: str) -> dict[str, str]:
     with duckdb.connect() as con:
-        rows = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
+        query = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [parquet_files(path)])
+        rows = query.fetchall()
     return {row[0]: str(row[1]) for row in rows}
 
 

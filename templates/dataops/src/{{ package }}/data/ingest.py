@@ -49,9 +49,16 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     partial.replace(path)
 
 
-def read_parquet(pattern: Path | str) -> pd.DataFrame:
+def parquet_files(path: Path | str) -> str:
+    """What DuckDB's read_parquet reads for ``path``: the part files of a folder (as Spark
+    writes a dataset), else the path itself."""
+    return str(Path(path) / "*.parquet") if Path(path).is_dir() else str(path)
+
+
+def read_parquet(path: Path | str) -> pd.DataFrame:
+    """A parquet file, or a folder of part files, as a DataFrame."""
     with duckdb.connect() as con:
-        return con.execute("SELECT * FROM read_parquet(?)", [str(pattern)]).df()
+        return con.execute("SELECT * FROM read_parquet(?)", [parquet_files(path)]).df()
 
 
 def ingest_frame(paths: Paths, dataset: str, frame: pd.DataFrame, source: str) -> Path | None:
