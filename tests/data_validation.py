@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from spark_validation import is_spark_project
 from toolrun import missing, run
 
 CONTRACT_KEYS = {"dataset", "description", "owner", "classification", "sla", "retention",
@@ -106,11 +107,14 @@ def scratch_copy(project_dir: Path, prefix: str) -> Iterator[Path]:
 
 
 def _data_tests(project_dir: Path, files: list[str]) -> None:
-    """The project's own data tests (warnings are errors there) in the data venv."""
-    python = _python("data_tests", "data-python")
+    """The project's own data tests (warnings are errors there) in the data venv, or in the
+    spark venv where the transform stage runs on Spark."""
+    spark = is_spark_project(project_dir)
+    python = _python("data_tests", "spark-python" if spark else "data-python")
+    local_spark = ["SPARK_MASTER=local[2]", "SPARK_LOCAL_IP=127.0.0.1"] if spark else []
     with scratch_copy(project_dir, "opsgen-data-") as copy:
-        run(copy, "data_tests", ["env", f"PYTHONPATH={copy / 'src'}", *ENV, python, "-m",
-                                 "pytest", "-q", "-p", "no:cacheprovider", *files])
+        run(copy, "data_tests", ["env", f"PYTHONPATH={copy / 'src'}", *ENV, *local_spark, python,
+                                 "-m", "pytest", "-q", "-p", "no:cacheprovider", *files])
 
 
 def _dbt_build(project_dir: Path, files: list[str]) -> None:
