@@ -567,6 +567,43 @@ def _kfp_unpinned_image(root: Path, files: list[str]) -> None:
     _replace(root / files[0], ':0.1.0"', ':latest"')
 
 
+def _edit_json(path: Path, edit: Callable[[Any], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _nifi_processor(data: Any, kind: str) -> Any:
+    return next(p for p in data["flowContents"]["processors"] if p["type"].endswith(f".{kind}"))
+
+
+def _nifi_dangling_connection(root: Path, files: list[str]) -> None:
+    """A connection to a processor that was deleted from the flow."""
+    _edit_json(root / files[0], lambda d: d["flowContents"]["connections"][0]["destination"]
+               .update(id="00000000-0000-0000-0000-000000000000"))
+
+
+def _nifi_misspelled_processor(root: Path, files: list[str]) -> None:
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "FetchFile")
+               .update(type="org.apache.nifi.processors.standard.FetchFiles"))
+
+
+def _nifi_unhandled_relationship(root: Path, files: list[str]) -> None:
+    """FetchFile's not.found goes nowhere: NiFi keeps the processor invalid."""
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "FetchFile")
+               .update(autoTerminatedRelationships=["permission.denied"]))
+
+
+def _nifi_put_outside_landing(root: Path, files: list[str]) -> None:
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "PutFile")["properties"]
+               .update(Directory="#{project_root}/data/raw/customers"))
+
+
+def _nifi_undefined_parameter(root: Path, files: list[str]) -> None:
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "ListFile")["properties"]
+               .update({"Input Directory": "#{incoming}/customers"}))
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -644,8 +681,12 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "pipelines/luigi/ml_train.py": [_luigi_skipped_stage, _unused_import_in_file],
     "pipelines/kubeflow/ml_train.py": [_kfp_lost_edge, _kfp_unpinned_image,
                                        _unused_import_in_file],
+    "nifi/flow.json": [_nifi_dangling_connection, _nifi_misspelled_processor,
+                       _nifi_unhandled_relationship, _nifi_put_outside_landing,
+                       _nifi_undefined_parameter],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
 EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
-                        "src/*/ml/framework.py", "serving/tfserving/models.config"}
+                        "src/*/ml/framework.py", "serving/tfserving/models.config",
+                        "nifi/flow.json"}

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from ci_validation import CI_BUILTINS
 from cm_validation import CM_BUILTINS
+from integration_validation import INTEGRATION_BUILTINS
 from k8s_validation import K8S_BUILTINS
 from ml_validation import ML_BUILTINS
 from monitoring_validation import MONITORING_BUILTINS
@@ -189,6 +190,7 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "yaml": _yaml,
     **CI_BUILTINS,
     **CM_BUILTINS,
+    **INTEGRATION_BUILTINS,
     **K8S_BUILTINS,
     **ML_BUILTINS,
     **MONITORING_BUILTINS,
