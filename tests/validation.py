@@ -41,7 +41,8 @@ def checks_for(catalog: Catalog, config: ProjectConfig) -> list[Check]:
     for aspect_id, choice in config.tools.items():
         aspect = catalog.aspect(aspect_id)
         for tool_id in choice if isinstance(choice, tuple) else (choice,):
-            checks.extend(aspect.tool(tool_id).checks)
+            checks.extend(c for c in aspect.tool(tool_id).checks
+                          if c.layer is None or c.layer in config.layers)
     return list(dict.fromkeys(checks))
 
 

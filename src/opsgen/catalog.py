@@ -22,6 +22,9 @@ class Check:
 
     validator: str
     files: str
+    # A tool's check that applies only when this layer is in the project (a tool shared by the
+    # MLOps and DataOps layers writes different files in each); None: whenever the tool is chosen.
+    layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,9 @@ class Catalog:
 
 
 def _checks(raw: list[dict[str, str]] | None) -> tuple[Check, ...]:
-    return tuple(Check(validator=c["validator"], files=c["files"]) for c in raw or ())
+    return tuple(
+        Check(validator=c["validator"], files=c["files"], layer=c.get("layer")) for c in raw or ()
+    )
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
@@ -205,6 +210,9 @@ def _check_consistency(catalog: Catalog) -> None:
         unknown = {c.validator for c in checks} - set(catalog.validators)
         if unknown:
             raise CatalogError(f"catalog: {aspect.id} uses unknown validators {sorted(unknown)}")
+        strays = {c.layer for c in checks if c.layer is not None} - set(aspect.layers)
+        if strays:
+            raise CatalogError(f"catalog: {aspect.id} has checks for other layers {sorted(strays)}")
     for rule in catalog.rules:
         for aspect_id, tool_id in rule.when:
             if tool_id not in catalog.aspect(aspect_id).tool_ids:
