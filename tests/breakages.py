@@ -604,6 +604,19 @@ def _nifi_undefined_parameter(root: Path, files: list[str]) -> None:
                .update({"Input Directory": "#{incoming}/customers"}))
 
 
+def _glue_script_reads_an_unpassed_argument(root: Path, files: list[str]) -> None:
+    """The script asks for an argument that no Glue job of the IaC passes."""
+    _replace(root / files[0], '"raw_uri")', '"raw_uri", "partition_by")')
+
+
+def _glue_dataset_without_a_job(root: Path, files: list[str]) -> None:
+    """A new contract whose dataset has no Glue job."""
+    contracts = root / "contracts"
+    text = (contracts / "orders.yaml").read_text(encoding="utf-8")
+    (contracts / "payments.yaml").write_text(text.replace("dataset: orders", "dataset: payments"),
+                                            encoding="utf-8")
+
+
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
@@ -684,9 +697,12 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "nifi/flow.json": [_nifi_dangling_connection, _nifi_misspelled_processor,
                        _nifi_unhandled_relationship, _nifi_put_outside_landing,
                        _nifi_undefined_parameter],
+    "src/*/data/kafka.py": [_unused_import_in_file],
+    "glue/jobs": [_unused_import],
+    "glue/jobs/ingest.py": [_glue_script_reads_an_unpassed_argument, _glue_dataset_without_a_job],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
 EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
                         "src/*/ml/framework.py", "serving/tfserving/models.config",
-                        "nifi/flow.json"}
+                        "nifi/flow.json", "glue/jobs/ingest.py"}

@@ -7,10 +7,16 @@ classes and their relationships as NiFi's standard bundle declares them, connect
 components that exist, every relationship either connected or auto-terminated (NiFi refuses to
 start a processor otherwise), parameters that the flow's parameter context defines, and a PutFile
 into the landing folder of every dataset that has a contract.
+
+Glue: the job script runs only inside Glue (awsglue), so what can drift is checked instead: the
+Glue jobs that the infrastructure code defines (Terraform's glue.tf, CloudFormation's glue.yaml)
+pass every argument the script reads (its ARGUMENTS), run that script, and there is one per
+dataset with a contract.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -18,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from toolrun import missing
 
 # The processors the generated flows use, with the relationships each declares (NiFi 2.x,
 # nifi-standard-nar: ListFile.REL_SUCCESS; FetchFile.REL_SUCCESS/REL_NOT_FOUND/
@@ -157,6 +164,118 @@ def _nifi_flow(project_dir: Path, files: list[str]) -> None:
             raise AssertionError(f"nifi_flow: {name}: " + "; ".join(problems))
 
 
+# --- AWS Glue ----------------------------------------------------------------------------------
+
+# Glue passes JOB_NAME to every job itself; the others must be job arguments.
+_GLUE_OWN_ARGUMENTS = frozenset({"JOB_NAME"})
+_TERRAFORM_GLUE = "infra/terraform/glue.tf"
+_CLOUDFORMATION_GLUE = "infra/cloudformation/glue.yaml"
+
+
+def _script_arguments(script: Path) -> set[str]:
+    """The names in the script's ``ARGUMENTS = (...)``, what it asks getResolvedOptions for."""
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "ARGUMENTS"
+                                                 for t in node.targets)):
+            return {str(ast.literal_eval(e)) for e in getattr(node.value, "elts", [])}
+    raise AssertionError(f"glue_jobs: {script.name} has no ARGUMENTS tuple")
+
+
+def _unquote(value: Any) -> Any:
+    """python-hcl2 8 keeps the quotes of HCL strings and keys."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def _terraform_jobs(path: Path) -> tuple[list[dict[str, Any]], set[str]]:
+    """The aws_glue_job blocks (unquoted keys) and the datasets of var.glue_datasets."""
+    try:
+        import hcl2  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        missing("glue_jobs", "python-hcl2 (import hcl2)")
+        raise
+    with path.open(encoding="utf-8") as handle:
+        tree = hcl2.load(handle)
+    jobs = []
+    for resource in tree.get("resource", []):
+        for kind, named in resource.items():
+            if _unquote(kind) == "aws_glue_job":
+                jobs.extend({_unquote(k): v for k, v in body.items()} for body in named.values())
+    datasets: set[str] = set()
+    for variable in tree.get("variable", []):
+        for name, body in variable.items():
+            if _unquote(name) == "glue_datasets":
+                datasets = {_unquote(d) for d in body.get("default", [])}
+    return jobs, datasets
+
+
+def _terraform_problems(path: Path, needed: set[str], contracts: set[str]) -> list[str]:
+    jobs, datasets = _terraform_jobs(path)
+    if not jobs:
+        return [f"{_TERRAFORM_GLUE}: no aws_glue_job"]
+    problems = []
+    if datasets != contracts:
+        problems.append(f"{_TERRAFORM_GLUE}: glue_datasets {sorted(datasets)} are not the "
+                        f"contracts' datasets {sorted(contracts)}")
+    for job in jobs:
+        given = {_unquote(k) for k in job.get("default_arguments", {})}
+        problems.extend(f"{_TERRAFORM_GLUE}: aws_glue_job passes no {a} (the script reads it)"
+                        for a in sorted(needed - given))
+    return problems
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form tags (!Ref, !Sub, ...) read as plain values."""
+
+
+_CloudFormationLoader.add_multi_constructor(
+    "!", lambda loader, suffix, node: (
+        loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode)
+        else loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
+        else loader.construct_mapping(node)))
+
+
+def _cloudformation_problems(path: Path, needed: set[str], contracts: set[str]) -> list[str]:
+    template = yaml.load(path.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
+    jobs = {name: resource.get("Properties", {})
+            for name, resource in (template.get("Resources") or {}).items()
+            if resource.get("Type") == "AWS::Glue::Job"}
+    if not jobs:
+        return [f"{_CLOUDFORMATION_GLUE}: no AWS::Glue::Job"]
+    problems = []
+    datasets = {str(job.get("DefaultArguments", {}).get("--dataset")) for job in jobs.values()}
+    if datasets != contracts:
+        problems.append(f"{_CLOUDFORMATION_GLUE}: the jobs' --dataset {sorted(datasets)} are not "
+                        f"the contracts' datasets {sorted(contracts)}")
+    for name, job in jobs.items():
+        given = set(job.get("DefaultArguments", {}))
+        problems.extend(f"{_CLOUDFORMATION_GLUE}: {name} passes no {a} (the script reads it)"
+                        for a in sorted(needed - given))
+        if not str(job.get("Command", {}).get("ScriptLocation", "")).endswith("/ingest.py"):
+            problems.append(f"{_CLOUDFORMATION_GLUE}: {name} does not run ingest.py")
+    return problems
+
+
+def _glue_jobs(project_dir: Path, files: list[str]) -> None:
+    contracts = _contract_datasets(project_dir)
+    for name in files:
+        needed = {f"--{a}" for a in _script_arguments(project_dir / name) - _GLUE_OWN_ARGUMENTS}
+        problems: list[str] = []
+        found = False
+        for relative, check in ((_TERRAFORM_GLUE, _terraform_problems),
+                                (_CLOUDFORMATION_GLUE, _cloudformation_problems)):
+            if (project_dir / relative).is_file():
+                found = True
+                problems.extend(check(project_dir / relative, needed, contracts))
+        if not found:
+            problems.append(f"no Glue job runs {name}: neither {_TERRAFORM_GLUE} nor "
+                            f"{_CLOUDFORMATION_GLUE} exists")
+        if problems:
+            raise AssertionError("glue_jobs: " + "; ".join(problems))
+
+
 INTEGRATION_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     "nifi_flow": _nifi_flow,
+    "glue_jobs": _glue_jobs,
 }
