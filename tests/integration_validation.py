@@ -197,7 +197,7 @@ def _terraform_jobs(path: Path) -> tuple[list[dict[str, Any]], set[str]]:
         raise
     with path.open(encoding="utf-8") as handle:
         tree = hcl2.load(handle)
-    jobs = []
+    jobs: list[dict[str, Any]] = []
     for resource in tree.get("resource", []):
         for kind, named in resource.items():
             if _unquote(kind) == "aws_glue_job":
