@@ -2,13 +2,16 @@
 
 Usage::
 
-    python benchmarks/project_bench.py [--set ASPECT=TOOL ...] [--layer mlops] [--output FILE]
+    python benchmarks/project_bench.py [--set ASPECT=TOOL ...] [--layer mlops|dataops] [--output FILE]
 
 Generates the project with ``opsgen new --defaults`` in a temporary folder, then times, once each
 and in this order: ``make setup`` (a new .venv and every dependency from the package index; pip's
-cache is whatever this machine has: say which when you report), ``make train`` (the main job, first
-run), ``make train`` again (nothing changed: DVC re-runs nothing) and ``make test``. With
-``--output``, the table replaces the part of FILE between the markers of that configuration.
+cache is whatever this machine has: say which when you report), the main job (``make train`` for
+the MLOps layer, ``make data-pipeline`` for the DataOps layer) on its first run, the main job again
+(nothing changed: DVC re-runs nothing) and ``make test``. For the DataOps layer, the pipeline then
+runs once more on 100 times its sample data (``make data-sample SCALE=100`` replaces the landing
+files). With ``--output``, the table replaces the part of FILE between the markers of that
+configuration.
 
 Standard library only; needs make and network access to the package index.
 """
@@ -39,6 +42,17 @@ def timed(argv: list[str], cwd: Path) -> float:
     return elapsed
 
 
+def scaled_run(project: Path, scale: int) -> tuple[str, float]:
+    """The data pipeline on ``scale`` times the sample: the landing files are replaced."""
+    landing = project / "data" / "landing"
+    rows_before = sum(len(f.read_text(encoding="utf-8").splitlines()) - 1
+                      for f in landing.rglob("*.csv"))
+    timed(["make", "data-sample", f"SCALE={scale}", "SAMPLE_OUT=data/landing"], project)
+    label = (f"`make data-pipeline` on {scale}x the sample ({rows_before * scale:,} landing rows, "
+             "all stages re-run)")
+    return label, timed(["make", "data-pipeline"], project)
+
+
 def venv_size(project: Path) -> str:
     total = sum(p.stat().st_size for p in (project / ".venv").rglob("*") if p.is_file())
     return f"{total / 2**20:.0f} MiB"
@@ -46,19 +60,22 @@ def venv_size(project: Path) -> str:
 
 def measure(layers: list[str], sets: list[str]) -> tuple[list[tuple[str, str]], str]:
     with tempfile.TemporaryDirectory(prefix="opsgen-project-bench-") as tmp:
-        dest = Path(tmp) / "bench-ml"
+        dest = Path(tmp) / "bench-project"
         argv = [sys.executable, "-m", "opsgen", "new", str(dest), "--defaults"]
         for layer in layers:
             argv += ["--layer", layer]
         for item in sets:
             argv += ["--set", item]
         subprocess.run(argv, check=True, capture_output=True)
+        job = "train" if "mlops" in layers else "data-pipeline"
         rows = [
             ("`make setup` (new .venv, all dependencies)", timed(["make", "setup"], dest)),
-            ("`make train` (main job, first run)", timed(["make", "train"], dest)),
-            ("`make train` again (nothing changed)", timed(["make", "train"], dest)),
+            (f"`make {job}` (main job, first run)", timed(["make", job], dest)),
+            (f"`make {job}` again (nothing changed)", timed(["make", job], dest)),
             ("`make test` (ruff, pytest)", timed(["make", "test"], dest)),
         ]
+        if job == "data-pipeline":
+            rows.append(scaled_run(dest, 100))
         size = venv_size(dest)
     return [(label, f"{seconds:.1f}") for label, seconds in rows], size
 

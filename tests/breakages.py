@@ -449,6 +449,13 @@ def _unused_import(root: Path, files: list[str]) -> None:
     (root / files[0] / "extra.py").write_text('"""Extra."""\n\nimport os\n', encoding="utf-8")
 
 
+def _unformatted(root: Path, files: list[str]) -> None:
+    """Lint-clean code that `ruff format --check` (in `make lint`) rejects."""
+    target = root / files[0]
+    module = next(target.rglob("*.py")) if target.is_dir() else target
+    _append(module, "\n\nBADLY_SPACED = [1,2,\n    3]\n")
+
+
 def _dvc_misspelled_stage_key(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d["stages"]["train"].update(
         command=d["stages"]["train"].pop("cmd")))
@@ -470,6 +477,50 @@ def _entry_point_to_nowhere(root: Path, files: list[str]) -> None:
 def _dvc_artifact_to_nowhere(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0], lambda d: d.update(
         artifacts={"model": {"path": "outputs/nowhere", "type": "model"}}))
+
+
+def _contract_unknown_type(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["columns"][0].update(type="int"))
+
+
+def _contract_unprotected_pii(root: Path, files: list[str]) -> None:
+    def edit(data: Any) -> None:
+        for contract_column in data["columns"]:
+            contract_column.update(pii=True)
+            contract_column.pop("privacy", None)
+    _edit_yaml(root / files[0], edit)
+
+
+def _contract_column_not_in_landing(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["columns"].append(
+        {"name": "loyalty_tier", "type": "string"}))
+
+
+def _data_dvc_dangling_dependency(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"]["transform"]["deps"].append("sql/nowhere"))
+
+
+def _data_dvc_missing_stage(root: Path, files: list[str]) -> None:
+    _edit_yaml(root / files[0], lambda d: d["stages"].pop("validate"))
+
+
+def _data_quality_accepts_everything(root: Path, files: list[str]) -> None:
+    """The contracts' checks check nothing: the project's own quarantine tests must fail."""
+    quality = next(root.glob("src/*/data/quality.py"))
+    _append(quality, "\n\ndef failures(typed, contract):\n    return {}\n")
+
+
+def _dbt_failing_test(root: Path, files: list[str]) -> None:
+    """A dbt test the built model cannot pass: only DE is an accepted country."""
+    schema = root / Path(files[0]).parent / "models" / "schema.yml"
+
+    def edit(data: Any) -> None:
+        for model in data["models"]:
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        test["accepted_values"]["arguments"]["values"] = ["DE"]
+    _edit_yaml(schema, edit)
 
 
 def _quality_accepts_everything(root: Path, files: list[str]) -> None:
@@ -672,10 +723,18 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "deploy/deploy.sh": [_unquoted_cd],
     "monitoring/slo/*.yaml": [_tighter_objective],
     "params.yaml": [_broken_yaml, _gate_without_threshold],
-    "src/*/ml": [_unused_import],
+    "src": [_unformatted, _unused_import],
+    "tests": [_unformatted, _unused_import],
+    "src/*/ml": [_unformatted, _unused_import],
     "dvc.yaml": [_dvc_misspelled_stage_key, _dvc_dangling_dependency, _dvc_unknown_param,
                  _dvc_artifact_to_nowhere],
     "tests/ml": [_quality_accepts_everything],
+    "contracts/*.yaml": [_contract_unknown_type, _contract_unprotected_pii,
+                         _contract_column_not_in_landing, _broken_yaml],
+    "src/*/data": [_unformatted, _unused_import],
+    "data/dvc.yaml": [_data_dvc_dangling_dependency, _data_dvc_missing_stage],
+    "tests/data": [_data_quality_accepts_everything],
+    "transform/dbt_project.yml": [_dbt_failing_test],
     "src/*/ml/drift_report.py": [_drift_report_without_preset],
     "deploy/seldon/*.yaml": [_seldon_model_without_uri, _seldon_root_container,
                              _seldon_misspelled_pod_field],
@@ -685,7 +744,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                         _tfserving_unbalanced_brace],
     "serving/tfserving/Dockerfile": [_unpinned_apt, _root_user],
     "pipelines/tfx_pipeline.py": [_broken_python],
-    "pipelines": [_unused_import],
+    "pipelines": [_unformatted, _unused_import],
 
 
     "pipelines/airflow/dags/ml_train.py": [_airflow_lost_edge, _unused_import_in_file],
@@ -703,6 +762,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "deploy/seldon/*.yaml",
-                        "src/*/ml/framework.py", "serving/tfserving/models.config",
-                        "nifi/flow.json", "glue/jobs/ingest.py"}
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml",
+                        "deploy/seldon/*.yaml", "src/*/ml/framework.py",
+                        "serving/tfserving/models.config", "nifi/flow.json",
+                        "glue/jobs/ingest.py"}

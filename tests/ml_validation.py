@@ -25,6 +25,8 @@ PARAMS: dict[str, dict[str, tuple[float, float]]] = {
               "min_samples": (1, 10**6)},
 }
 PIPELINE_STAGES = ("prepare", "train", "evaluate")
+# The stages each layer's DVC pipeline must have, by the file that declares them.
+DVC_STAGES = {"dvc.yaml": PIPELINE_STAGES, "data/dvc.yaml": ("ingest", "validate", "transform")}
 
 
 def _load(project_dir: Path, name: str) -> Any:
@@ -63,11 +65,17 @@ def _entries(items: list[Any]) -> list[str]:
 
 def _dvc_references(project_dir: Path, name: str) -> None:
     stages = _load(project_dir, name)["stages"]
-    missing_stages = [s for s in PIPELINE_STAGES if s not in stages]
+    missing_stages = [s for s in DVC_STAGES[name] if s not in stages]
     if missing_stages:
         raise AssertionError(f"dvc_pipeline: {name}: no stage {missing_stages}")
-    params = _load(project_dir, "params.yaml")
-    outputs = [out for stage in stages.values()
+    folder = (project_dir / name).parent
+
+    def where(stage: dict[str, Any], path: str) -> str:
+        """A stage's path relative to the project (stages run in their wdir)."""
+        full = (folder / str(stage.get("wdir", ".")) / path).resolve()
+        return full.relative_to(project_dir.resolve()).as_posix()
+
+    outputs = [where(stage, out) for stage in stages.values()
                for key in ("outs", "metrics") for out in _entries(stage.get(key))]
     data = _load(project_dir, name)
     for artifact, spec in (data.get("artifacts") or {}).items():
@@ -78,13 +86,15 @@ def _dvc_references(project_dir: Path, name: str) -> None:
                 f"dvc_pipeline: {name}: artifact {artifact} is {path!r}, which neither exists "
                 "nor is a stage's output")
     for stage_name, stage in stages.items():
-        for dep in _entries(stage.get("deps")):
+        for dep in (where(stage, d) for d in _entries(stage.get("deps"))):
             produced = any(dep == out or dep.startswith(out.rstrip("/") + "/") for out in outputs)
             if not produced and not (project_dir / dep).exists():
                 raise AssertionError(
                     f"dvc_pipeline: {name}: stage {stage_name} depends on {dep}, which neither "
                     "exists nor is a stage's output")
-        for key in _entries(stage.get("params")):
+        keys = _entries(stage.get("params"))
+        params = _load(project_dir, "params.yaml") if keys else {}
+        for key in keys:
             if key.split(".")[0] not in params:
                 raise AssertionError(
                     f"dvc_pipeline: {name}: stage {stage_name} reads parameter {key!r}, which "

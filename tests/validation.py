@@ -18,6 +18,7 @@ import pytest
 import yaml
 from ci_validation import CI_BUILTINS
 from cm_validation import CM_BUILTINS
+from data_validation import DATA_BUILTINS
 from integration_validation import INTEGRATION_BUILTINS
 from k8s_validation import K8S_BUILTINS
 from ml_validation import ML_BUILTINS
@@ -194,6 +195,7 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     **INTEGRATION_BUILTINS,
     **K8S_BUILTINS,
     **ML_BUILTINS,
+    **DATA_BUILTINS,
     **MONITORING_BUILTINS,
     **ORCHESTRATION_BUILTINS,
     **VCS_BUILTINS,

@@ -54,7 +54,7 @@ def test_catalog_json_has_exactly_the_documented_shape(catalog: Catalog) -> None
         for tool in aspect["tools"]:
             assert list(tool) == ["id", "title", "default"]
     multiple = {a["id"] for a in data["aspects"] if a["multiple"]}
-    assert multiple == {"containerization", "monitoring_logging"}
+    assert multiple == {"containerization", "monitoring_logging", "data_integration"}
 
 
 def test_copier_yml_is_derived_from_the_catalog(catalog: Catalog) -> None:

@@ -29,9 +29,11 @@ def _model(features: list[str], train: tf.data.Dataset, params: dict[str, Any]) 
     inputs = {name: keras.Input((1,), name=name) for name in features}
     joined = keras.layers.Concatenate()([inputs[name] for name in features])
     normalise = keras.layers.Normalization()
-    normalise.adapt(train.map(
-        lambda x, _: tf.concat([tf.cast(x[name], tf.float32) for name in features], axis=-1)
-    ))
+    normalise.adapt(
+        train.map(
+            lambda x, _: tf.concat([tf.cast(x[name], tf.float32) for name in features], axis=-1)
+        )
+    )
     hidden = keras.layers.Dense(int(params["hidden_units"]), activation="relu")(normalise(joined))
     outputs = keras.layers.Dense(3, activation="softmax")(hidden)
     model = keras.Model(inputs=inputs, outputs=outputs)

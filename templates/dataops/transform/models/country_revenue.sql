@@ -7,3 +7,4 @@ select
     cast(sum(revenue) as decimal(14, 2)) as revenue
 from customer_summary
 group by country
+order by country

@@ -12,3 +12,4 @@ from customers as c
 left join orders as o
     on o.customer_id = c.customer_id and o.status <> 'cancelled'
 group by c.customer_id, c.email, c.country
+order by c.customer_id

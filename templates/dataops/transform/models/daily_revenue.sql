@@ -6,3 +6,4 @@ select
 from orders
 where status <> 'cancelled'
 group by cast(order_date as date)
+order by order_date
