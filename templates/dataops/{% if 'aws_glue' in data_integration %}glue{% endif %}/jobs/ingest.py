@@ -38,8 +38,10 @@ def run(argv: list[str]) -> None:
     dataset = args["dataset"]
     landing = glue.create_dynamic_frame.from_options(
         connection_type="s3",
-        connection_options={"paths": [f"{args['landing_uri'].rstrip('/')}/{dataset}/"],
-                            "recurse": True},
+        connection_options={
+            "paths": [f"{args['landing_uri'].rstrip('/')}/{dataset}/"],
+            "recurse": True,
+        },
         format="csv",
         format_options={"withHeader": True},
         # The bookmark's key: which files this job has already read.
@@ -53,7 +55,8 @@ def run(argv: list[str]) -> None:
     )
     if frame.head(1):
         frame.write.mode("append").partitionBy("_ingest_date").parquet(
-            f"{args['raw_uri'].rstrip('/')}/{dataset}/")
+            f"{args['raw_uri'].rstrip('/')}/{dataset}/"
+        )
     job.commit()
 
 
