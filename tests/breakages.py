@@ -766,6 +766,54 @@ def _om_misspelled_server_key(root: Path, files: list[str]) -> None:
 def _om_source_forgets_pii(root: Path, files: list[str]) -> None:
     source = next(root.glob("src/*/data/openmetadata_source.py"))
     _replace(source, "tags=tags if column and column.pii else None", "tags=None")
+def _edit_json(path: Path, edit: Callable[[Any], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _nifi_processor(data: Any, kind: str) -> Any:
+    return next(p for p in data["flowContents"]["processors"] if p["type"].endswith(f".{kind}"))
+
+
+def _nifi_dangling_connection(root: Path, files: list[str]) -> None:
+    """A connection to a processor that was deleted from the flow."""
+    _edit_json(root / files[0], lambda d: d["flowContents"]["connections"][0]["destination"]
+               .update(id="00000000-0000-0000-0000-000000000000"))
+
+
+def _nifi_misspelled_processor(root: Path, files: list[str]) -> None:
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "FetchFile")
+               .update(type="org.apache.nifi.processors.standard.FetchFiles"))
+
+
+def _nifi_unhandled_relationship(root: Path, files: list[str]) -> None:
+    """FetchFile's not.found goes nowhere: NiFi keeps the processor invalid."""
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "FetchFile")
+               .update(autoTerminatedRelationships=["permission.denied"]))
+
+
+def _nifi_put_outside_landing(root: Path, files: list[str]) -> None:
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "PutFile")["properties"]
+               .update(Directory="#{project_root}/data/raw/customers"))
+
+
+def _nifi_undefined_parameter(root: Path, files: list[str]) -> None:
+    _edit_json(root / files[0], lambda d: _nifi_processor(d, "ListFile")["properties"]
+               .update({"Input Directory": "#{incoming}/customers"}))
+
+
+def _glue_script_reads_an_unpassed_argument(root: Path, files: list[str]) -> None:
+    """The script asks for an argument that no Glue job of the IaC passes."""
+    _replace(root / files[0], '"raw_uri")', '"raw_uri", "partition_by")')
+
+
+def _glue_dataset_without_a_job(root: Path, files: list[str]) -> None:
+    """A new contract whose dataset has no Glue job."""
+    contracts = root / "contracts"
+    text = (contracts / "orders.yaml").read_text(encoding="utf-8")
+    (contracts / "payments.yaml").write_text(text.replace("dataset: orders", "dataset: payments"),
+                                            encoding="utf-8")
 
 
 BREAKAGES: dict[str, list[Breakage]] = {
@@ -869,6 +917,12 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                    _datahub_dbt_lineage_only],
     "catalog/openmetadata/ingestion.yml": [_om_missing_source_class, _om_misspelled_server_key,
                                            _om_source_forgets_pii],
+    "nifi/flow.json": [_nifi_dangling_connection, _nifi_misspelled_processor,
+                       _nifi_unhandled_relationship, _nifi_put_outside_landing,
+                       _nifi_undefined_parameter],
+    "src/*/data/kafka.py": [_unused_import_in_file],
+    "glue/jobs": [_unused_import],
+    "glue/jobs/ingest.py": [_glue_script_reads_an_unpassed_argument, _glue_dataset_without_a_job],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
@@ -877,4 +931,5 @@ EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml
                         "serving/tfserving/models.config", "catalog/datahub/recipe.yml",
                         "catalog/openmetadata/ingestion.yml",
                         "pipelines/oozie/ml_train/workflow.xml",
-                        "pipelines/oozie/data_pipeline/workflow.xml"}
+                        "pipelines/oozie/data_pipeline/workflow.xml", "nifi/flow.json",
+                        "glue/jobs/ingest.py"}

@@ -21,6 +21,7 @@ from ci_validation import CI_BUILTINS
 from cm_validation import CM_BUILTINS
 from data_validation import DATA_BUILTINS
 from governance_validation import GOVERNANCE_BUILTINS
+from integration_validation import INTEGRATION_BUILTINS
 from k8s_validation import K8S_BUILTINS
 from ml_validation import ML_BUILTINS
 from monitoring_validation import MONITORING_BUILTINS
@@ -196,6 +197,7 @@ BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
     **CI_BUILTINS,
     **CM_BUILTINS,
     **GOVERNANCE_BUILTINS,
+    **INTEGRATION_BUILTINS,
     **K8S_BUILTINS,
     **ML_BUILTINS,
     **DATA_BUILTINS,
