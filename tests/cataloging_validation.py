@@ -18,14 +18,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from toolrun import missing, run
+from toolrun import missing, run, scratch_copy
 
 ENV = ["DO_NOT_TRACK=1", "DATAHUB_TELEMETRY_ENABLED=false", "PII_HASH_KEY=opsgen-validation"]
 READS = re.compile(r"\b(?:from|join)\s+(\w+)", re.IGNORECASE)
@@ -59,14 +57,6 @@ def _tool(validator: str, exe: str) -> str:
         missing(validator, exe)
         raise AssertionError("unreachable")
     return path
-
-
-@contextmanager
-def _scratch(project_dir: Path) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="opsgen-catalog-") as tmp:
-        copy = Path(tmp) / "project"
-        shutil.copytree(project_dir, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        yield copy
 
 
 def _warehouse(copy: Path, validator: str) -> None:
@@ -113,7 +103,7 @@ def _datahub_recipe(project_dir: Path, files: list[str]) -> None:
     tables = {p.stem for p in (project_dir / "contracts").glob("*.yaml")} | {p.stem for p in sources}
     models = {p.stem: {m.lower() for m in READS.findall(p.read_text(encoding="utf-8"))} & tables
               for p in sources}
-    with _scratch(project_dir) as copy:
+    with scratch_copy(project_dir, "opsgen-catalog-") as copy:
         _dbt_artifacts(copy)
         out = copy / "datahub-out.json"
         run(copy, "datahub_recipe", ["env", *ENV, datahub, "-c", DATAHUB_RUN, files[0], str(out)])
@@ -166,7 +156,7 @@ def _openmetadata_ingestion(project_dir: Path, files: list[str]) -> None:
            if column.get("pii")}
     expected = {p.stem for p in (project_dir / "contracts").glob("*.yaml")} | {
         p.stem for p in (project_dir / "transform" / "models").glob("*.sql")}
-    with _scratch(project_dir) as copy:
+    with scratch_copy(project_dir, "opsgen-catalog-") as copy:
         _warehouse(copy, "openmetadata_ingestion")
         output = run(copy, "openmetadata_ingestion", [
             "env", f"PYTHONPATH={copy / 'src'}", *ENV, python, "-c", OPENMETADATA_RUN, files[0]])

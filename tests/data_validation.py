@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from spark_validation import is_spark_project
-from toolrun import missing, run
+from toolrun import executable, run, scratch_copy
 
 CONTRACT_KEYS = {"dataset", "description", "owner", "classification", "sla", "retention",
                  "source", "primary_key", "columns"}
@@ -90,27 +87,11 @@ def _data_contracts(project_dir: Path, files: list[str]) -> None:
         raise AssertionError("data_contracts: " + "; ".join(problems))
 
 
-def _python(validator_id: str, executable: str) -> str:
-    exe = shutil.which(executable)
-    if exe is None:
-        missing(validator_id, f"{executable} (see .ci/run)")
-    return str(exe)
-
-
-@contextmanager
-def scratch_copy(project_dir: Path, prefix: str) -> Iterator[Path]:
-    """A copy of the project (without .git) that a validator may run and write in."""
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        copy = Path(tmp) / "project"
-        shutil.copytree(project_dir, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        yield copy
-
-
 def _data_tests(project_dir: Path, files: list[str]) -> None:
     """The project's own data tests (warnings are errors there) in the data venv, or in the
     spark venv where the transform stage runs on Spark."""
     spark = is_spark_project(project_dir)
-    python = _python("data_tests", "spark-python" if spark else "data-python")
+    python = executable("data_tests", "spark-python" if spark else "data-python")
     local_spark = ["SPARK_MASTER=local[2]", "SPARK_LOCAL_IP=127.0.0.1"] if spark else []
     with scratch_copy(project_dir, "opsgen-data-") as copy:
         run(copy, "data_tests", ["env", f"PYTHONPATH={copy / 'src'}", *ENV, *local_spark, python,
@@ -120,8 +101,8 @@ def _data_tests(project_dir: Path, files: list[str]) -> None:
 def _dbt_build(project_dir: Path, files: list[str]) -> None:
     """The pipeline ingests and validates the sample (data venv), then `dbt build` builds every
     model and runs the tests of models/schema.yml against the warehouse."""
-    python = _python("dbt_build", "data-python")
-    dbt = _python("dbt_build", "dbt")
+    python = executable("dbt_build", "data-python")
+    dbt = executable("dbt_build", "dbt")
     with scratch_copy(project_dir, "opsgen-dbt-") as copy:
         package = next(p.parents[1].name for p in (copy / "src").glob("*/data/pipeline.py"))
         for stage in ("ingest", "validate"):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from toolrun import missing, run
+from toolrun import executable, missing, run, scratch_copy
 
 # The keys each params.yaml section must have (the generated code reads them), with the
 # interval each number must lie in.
@@ -165,20 +165,11 @@ def _dvclive_dvcyaml(project_dir: Path, files: list[str]) -> None:
                 "rewrites the committed dvc.yaml on every run")
 
 
-def _ml_python(validator_id: str) -> str:
-    exe = shutil.which("ml-python")
-    if exe is None:
-        missing(validator_id, "ml-python (the ml venv)")
-    return str(exe)
-
-
 def _ml_tests(project_dir: Path, files: list[str]) -> None:
     """The generated project's own ML tests (warnings are errors there), in the ml venv, on a
     scratch copy: the pipeline really validates, trains, tracks, registers and serves."""
-    python = _ml_python("ml_tests")
-    with tempfile.TemporaryDirectory(prefix="opsgen-ml-") as tmp:
-        copy = Path(tmp) / "project"
-        shutil.copytree(project_dir, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    python = executable("ml_tests", "ml-python")
+    with scratch_copy(project_dir, "opsgen-ml-") as copy:
         run(copy, "ml_tests", ["env", f"PYTHONPATH={copy / 'src'}", "DVC_NO_ANALYTICS=1",
                                "DO_NOT_TRACK=1", "GX_ANALYTICS_ENABLED=false", python, "-m",
                                "pytest", "-q", "-p", "no:cacheprovider", *files])
@@ -188,13 +179,10 @@ def _evidently_report(project_dir: Path, files: list[str]) -> None:
     """The drift report on the wine data: the training half as reference and the other half,
     with alcohol shifted, as current inputs. The report must write HTML and JSON, name alcohol
     as drifted and no unshifted feature, and fail with --fail-on-drift."""
-    python = _ml_python("evidently_report")
+    python = executable("evidently_report", "ml-python")
     for name in files:
         package = Path(name).parts[1]
-        with tempfile.TemporaryDirectory(prefix="opsgen-evidently-") as tmp:
-            copy = Path(tmp) / "project"
-            shutil.copytree(project_dir, copy, symlinks=True,
-                            ignore=shutil.ignore_patterns(".git"))
+        with scratch_copy(project_dir, "opsgen-evidently-") as copy:
             env = ["env", f"PYTHONPATH={copy / 'src'}", "DO_NOT_TRACK=1"]
             # The reference and current inputs, written with the project's own data module.
             run(copy, "evidently_report", [*env, python, "-c", (

@@ -4,12 +4,10 @@ the machine's Java 17), exposed as ``spark-python``."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from toolrun import missing, run
+from toolrun import executable, run, scratch_copy
 
 SPARK_ENGINE = 'ENGINE = "spark"'
 
@@ -20,22 +18,13 @@ def is_spark_project(project_dir: Path) -> bool:
                for path in project_dir.glob("src/*/data/transform.py"))
 
 
-def _spark_python(validator_id: str) -> str:
-    exe = shutil.which("spark-python")
-    if exe is None:
-        missing(validator_id, "spark-python (the spark venv)")
-    return str(exe)
-
-
 def _spark_tests(project_dir: Path, files: list[str]) -> None:
     """The project's tests/data (warnings are errors there) on a scratch copy: the pipeline
     ingests, validates, builds every model with Spark SQL into data/curated and catalogs it."""
-    python = _spark_python("spark_tests")
+    python = executable("spark_tests", "spark-python")
     if not is_spark_project(project_dir):
         raise AssertionError(f"spark_tests: {files}: the transform stage does not run on Spark")
-    with tempfile.TemporaryDirectory(prefix="opsgen-spark-") as tmp:
-        copy = Path(tmp) / "project"
-        shutil.copytree(project_dir, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    with scratch_copy(project_dir, "opsgen-spark-") as copy:
         out = run(copy, "spark_tests", [
             "env", f"PYTHONPATH={copy / 'src'}", "SPARK_MASTER=local[2]",
             # The driver binds to loopback: no lookup of the host name, no network needed.

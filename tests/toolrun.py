@@ -4,7 +4,11 @@ failure in CI, where OPSGEN_REQUIRE_VALIDATORS=1) when it is not installed."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,24 @@ def missing(validator_id: str, what: str) -> None:
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def executable(validator_id: str, name: str) -> str:
+    """The path of ``name`` on PATH; a skip (a failure in CI) naming it when it is missing."""
+    found = shutil.which(name)
+    if found is None:
+        missing(validator_id, f"{name} (see .ci/run)")
+        raise AssertionError("unreachable")
+    return found
+
+
+@contextmanager
+def scratch_copy(project_dir: Path, prefix: str) -> Iterator[Path]:
+    """A throwaway copy of the project, without .git, that a validator may run and write in."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        copy = Path(tmp) / "project"
+        shutil.copytree(project_dir, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        yield copy
 
 
 def run(
