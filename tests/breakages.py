@@ -879,6 +879,8 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "tests/ml": [_quality_accepts_everything],
     "contracts/*.yaml": [_contract_unknown_type, _contract_unprotected_pii,
                          _contract_column_not_in_landing, _broken_yaml],
+    "contracts/models/*.yaml": [_contract_unknown_type, _contract_column_not_in_landing,
+                                _broken_yaml],
     "src/*/data": [_unformatted, _unused_import],
     "data/dvc.yaml": [_data_dvc_dangling_dependency, _data_dvc_missing_stage],
     "tests/data": [_data_quality_accepts_everything],

@@ -41,6 +41,15 @@ def _column_problems(where: str, column: Any) -> list[str]:
 
 
 def _landing_problems(project_dir: Path, name: str, contract: dict[str, Any]) -> list[str]:
+    if "model" in contract["source"]:
+        # A curated model's contract: the model's SQL must exist and select every column.
+        model = project_dir / str(contract["source"]["model"])
+        if not model.is_file():
+            return [f"{name}: source.model {contract['source']['model']} does not exist"]
+        sql = model.read_text(encoding="utf-8")
+        return [f"{name}: {model.name} selects no column {column.get('name')!r}"
+                for column in contract["columns"]
+                if not re.search(rf"\b{re.escape(str(column.get('name')))}\b", sql)]
     columns = [c.get("name") for c in contract["columns"] if isinstance(c, dict)]
     folder = project_dir / str(contract["source"].get("path", ""))
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from .contracts import Contract
+from .contracts import Contract, load_contracts
 from .ingest import parquet_files, read_manifest
 from .lineage import edges
 from .paths import Paths
@@ -96,17 +96,33 @@ def build(paths: Paths, contracts: dict[str, Contract]) -> dict[str, Any]:
                 "downstream": sorted(graph.get(path, {}).get("downstream", ())),
             }
         )
+    models = load_contracts(paths.model_contracts) if paths.model_contracts.is_dir() else {}
     for parquet in sorted(paths.curated.glob("*.parquet")):
         path = parquet.relative_to(paths.root).as_posix()
+        contract = models.get(parquet.stem)
+        described = {c.name: c.description for c in contract.columns} if contract else {}
         datasets.append(
             {
                 "name": parquet.stem,
                 "kind": "model",
                 "path": path,
-                "description": f"Built by transform/models/{parquet.stem}.sql.",
+                "description": contract.description
+                if contract
+                else f"Built by transform/models/{parquet.stem}.sql.",
+                **(
+                    {"owner": contract.owner, "classification": contract.classification}
+                    if contract
+                    else {}
+                ),
                 "rows": _rows(report, "transform", parquet.stem, "rows"),
                 "columns": [
-                    {"name": n, "type": t, "description": "", "pii": False, "privacy": None}
+                    {
+                        "name": n,
+                        "type": t,
+                        "description": described.get(n, ""),
+                        "pii": False,
+                        "privacy": None,
+                    }
                     for n, t in _parquet_columns(str(parquet)).items()
                 ],
                 "upstream": sorted(graph.get(path, {}).get("upstream", ())),

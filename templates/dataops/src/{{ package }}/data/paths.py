@@ -68,6 +68,11 @@ class Paths:
         return self.root / "contracts"
 
     @property
+    def model_contracts(self) -> Path:
+        """The contracts the curated models must meet (checked after each build)."""
+        return self.contracts / "models"
+
+    @property
     def models(self) -> Path:
         return self.root / "transform" / "models"
 

@@ -138,12 +138,27 @@ def validate_stage(paths: Paths, contracts: dict[str, Contract]) -> dict[str, An
     return section
 
 
+def check_model(paths: Paths, built: DatasetInfo, contract: Contract) -> None:
+    """Check a built model against its contract: any failing row fails the stage (a model is
+    code: its output is fixed, not quarantined)."""
+    frame = ingest.read_parquet(paths.root / built.name)
+    text = frame.astype("string").fillna("")
+    _, failing = check_dataset(text, contract)
+    if len(failing):
+        reasons = Counter(_kind(r) for t in failing["_reason"] for r in t.split("; "))
+        raise DataPipelineError(
+            f"transform: {contract.dataset}: {len(failing)} of {len(frame)} rows break "
+            f"contracts/models/{contract.dataset}.yaml: {dict(reasons)}"
+        )
+
+
 def transform_stage(paths: Paths, contracts: dict[str, Contract]) -> dict[str, Any]:
-    """The SQL models into data/curated/; their row counts."""
+    """The SQL models into data/curated/, each checked against its contract; their row counts."""
     section = {}
     datasets = [name for name in contracts if (paths.validated / f"{name}.parquet").exists()]
     if len(datasets) != len(contracts):
         raise DataPipelineError("transform: validated data is missing: run the validate stage")
+    checks = load_contracts(paths.model_contracts) if paths.model_contracts.is_dir() else {}
     with transform.engine(paths, datasets) as handle:
         for model in load_models(paths.models):
             inputs = [
@@ -157,9 +172,14 @@ def transform_stage(paths: Paths, contracts: dict[str, Contract]) -> dict[str, A
             ]
             with job_run(paths, f"transform_{model.name}", inputs) as outputs:
                 built = transform.build(handle, paths, model)
+                if model.name in checks:
+                    check_model(paths, built, checks[model.name])
                 outputs.append(built)
-            section[model.name] = {"rows": built.rows}
-            print(f"transform: {model.name}: {built.rows} rows ({transform.ENGINE})")
+            section[model.name] = {"rows": built.rows, "checked": model.name in checks}
+            print(
+                f"transform: {model.name}: {built.rows} rows ({transform.ENGINE})"
+                + (", contract met" if model.name in checks else "")
+            )
     return section
 
 
