@@ -80,3 +80,20 @@ def test_git_sees_only_the_lock_file_and_the_catalog(project: Path) -> None:
 def test_the_ci_data_quality_target_passes(project: Path) -> None:
     output = _ok(make(project, "data-quality"))
     assert "validate: orders: 1000 rows, 994 valid, 6 quarantined" in output
+
+
+def test_spark_project_tests_and_pipeline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With data_processing spark, the project's .venv gets pyspark and its `make test` and
+    `make run` build the same models with Spark SQL in local mode (Java from the machine)."""
+    from opsgen.cli import main
+
+    dest = tmp_path_factory.mktemp("generated") / "acme-spark"
+    assert main(["new", str(dest), "--defaults", "--layer", "dataops",
+                 "--set", "data_processing=spark"]) == 0
+    output = _ok(make(dest, "test"))
+    assert " passed" in output and "failed" not in output
+    output = _ok(make(dest, "run"))
+    assert "transform: customer_summary: 198 rows (spark), contract met" in output, output[-3000:]
+    assert (dest / "data/curated/country_revenue.parquet").is_dir()
+    catalog = json.loads((dest / "docs/catalog/catalog.json").read_text(encoding="utf-8"))
+    assert {d["name"] for d in catalog["datasets"]} >= {"daily_revenue", "country_revenue"}
