@@ -17,14 +17,13 @@ dataset with a contract.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
-from toolrun import missing
+from toolrun import load_json, missing
 
 # The processors the generated flows use, with the relationships each declares (NiFi 2.x,
 # nifi-standard-nar: ListFile.REL_SUCCESS; FetchFile.REL_SUCCESS/REL_NOT_FOUND/
@@ -155,10 +154,7 @@ def _contract_datasets(project_dir: Path) -> set[str]:
 def _nifi_flow(project_dir: Path, files: list[str]) -> None:
     datasets = _contract_datasets(project_dir)
     for name in files:
-        try:
-            flow = json.loads((project_dir / name).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise AssertionError(f"nifi_flow: {name}: {error}") from None
+        flow = load_json("nifi_flow", project_dir / name)
         problems = flow_problems(flow, datasets)
         if problems:
             raise AssertionError(f"nifi_flow: {name}: " + "; ".join(problems))

@@ -3,7 +3,6 @@ Logstash pipeline and the Filebeat config."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from toolrun import load_json
 from toolrun import missing as _missing
 
 
@@ -128,10 +128,7 @@ def _provisioned_datasource_uids(project_dir: Path) -> set[str]:
 def _grafana_dashboard(project_dir: Path, files: list[str]) -> None:
     uids = _provisioned_datasource_uids(project_dir)
     for name in files:
-        try:
-            data = json.loads((project_dir / name).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise AssertionError(f"grafana_dashboard: {name}: not JSON: {error}") from None
+        data = load_json("grafana_dashboard", project_dir / name)
         problems = _dashboard_problems(data, uids)
         if problems:
             raise AssertionError(f"grafana_dashboard: {name}:\n  " + "\n  ".join(problems))

@@ -3,6 +3,7 @@ failure in CI, where OPSGEN_REQUIRE_VALIDATORS=1) when it is not installed."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +33,14 @@ def executable(validator_id: str, name: str) -> str:
         missing(validator_id, f"{name} (see .ci/run)")
         raise AssertionError("unreachable")
     return found
+
+
+def load_json(validator_id: str, path: Path) -> Any:
+    """The JSON document in ``path``; AssertionError naming the file if it does not parse."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise AssertionError(f"{validator_id}: {path.name}: not JSON: {error}") from None
 
 
 @contextmanager
