@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opsgen.catalog import BASE_LAYER
+from opsgen.catalog import BASE_LAYER, default_catalog
 from opsgen.config import ProjectConfig
 from opsgen.errors import GenerationError, UsageError
+from opsgen.gitops import Progress, tell
 from opsgen.store import TemplateSource, ensure_seeded
 from opsgen.vcs import METADATA_DIRS, record, start_hint
 
@@ -57,10 +58,13 @@ def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
         raise GenerationError(f"rendering layer {layer} failed: {error}") from error
 
 
-def render_layers(config: ProjectConfig, dst: Path, layers: tuple[str, ...]) -> None:
+def render_layers(
+    config: ProjectConfig, dst: Path, layers: tuple[str, ...], progress: Progress | None = None
+) -> None:
     """Render the given layers of ``config`` into ``dst``."""
     source = ensure_seeded()
     for layer in layers:
+        tell(progress, f"render the {default_catalog().layer(layer).title} layer")
         _copier_copy(source, dst, config.answers(), layer)
 
 
@@ -90,8 +94,14 @@ def _scratch(parent: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def generate(config: ProjectConfig, dest: Path, *, dry_run: bool = False) -> Result:
-    """Write the project for ``config`` at ``dest`` atomically, in one first commit if it can."""
+def generate(
+    config: ProjectConfig, dest: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> Result:
+    """Write the project for ``config`` at ``dest`` atomically, in one first commit if it can.
+
+    ``progress`` is told each step as it starts: each layer's rendering, the repository's
+    creation and first commit, and the move into place.
+    """
     dest = dest.absolute()
     check_destination(dest)
     if dry_run:
@@ -102,10 +112,11 @@ def generate(config: ProjectConfig, dest: Path, *, dry_run: bool = False) -> Res
     parent.mkdir(parents=True, exist_ok=True)
     with _scratch(parent) as tmp:
         staged = tmp / "project"
-        render_layers(config, staged, config.layers)
+        render_layers(config, staged, config.layers, progress)
         vcs = str(config.tools["version_control"])
-        committed = record(vcs, staged, f"Generate {config.name} with opsgen")
+        committed = record(vcs, staged, f"Generate {config.name} with opsgen", progress)
         files = _listing(staged)
+        tell(progress, f"move it into {dest.name}")
         _move_into_place(staged, dest)
     return Result(dest=dest, files=files, hint=None if committed else start_hint(vcs, dest))
 
