@@ -1,11 +1,13 @@
 """Rendering with copier: the only module that imports it.
 
 ``generate`` renders every layer into a temporary folder beside the destination, commits it,
-and moves it into place, so a failure leaves the destination exactly as it was.
+and moves it into place, so a failure leaves the destination exactly as it was, and a killed
+run leaves the destination absent (its scratch folder is removed by the next run there).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -54,7 +56,14 @@ def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
             unsafe=False,
             cleanup_on_error=False,
         )
-    except (CopierError, ValueError, OSError) as error:
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise GenerationError(
+                f"{dst.parent}: No space left on device while rendering layer {layer}; "
+                "nothing was written"
+            ) from None
+        raise GenerationError(f"rendering layer {layer} failed: {error}") from error
+    except (CopierError, ValueError) as error:
         raise GenerationError(f"rendering layer {layer} failed: {error}") from error
 
 
@@ -85,9 +94,36 @@ def check_destination(dest: Path) -> None:
         raise UsageError(f"{dest}: folder is not empty; choose a new or empty destination")
 
 
+SCRATCH_PREFIX = ".opsgen-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _sweep(parent: Path) -> None:
+    """Remove scratch folders that a killed opsgen (SIGKILL, power loss) left in ``parent``.
+
+    A scratch folder is named after its process id; one whose process is gone is garbage.
+    """
+    for path in parent.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)) or path.is_symlink() or not path.is_dir():
+            continue
+        if {child.name for child in path.iterdir()} <= {"project"}:  # what _scratch makes
+            shutil.rmtree(path, ignore_errors=True)
+
+
 @contextmanager
 def _scratch(parent: Path) -> Iterator[Path]:
-    tmp = Path(tempfile.mkdtemp(prefix=".opsgen-", dir=parent))
+    _sweep(parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
     try:
         yield tmp
     finally:
