@@ -54,6 +54,46 @@ Run = Callable[[Path], None]
 
 
 @dataclass(frozen=True)
+class Stack:
+    """A project configuration to generate: its layers and ``--set`` choices."""
+
+    label: str
+    layers: tuple[str, ...]
+    sets: tuple[str, ...] = ()
+
+    def flags(self) -> list[str]:
+        extra = [f"--layer={layer}" for layer in self.layers if layer != "devops"]
+        return extra + [f"--set={choice}" for choice in self.sets]
+
+    @property
+    def shown(self) -> str:
+        return " ".join(self.flags())
+
+    def data(self, layer: str) -> str:
+        """The copier data file of one layer: what opsgen passes besides the defaults."""
+        lines = [f"name: {PROJECT}", f"layer: {layer}", f"layers: [{', '.join(self.layers)}]"]
+        for choice in self.sets:
+            aspect, _, tools = choice.partition("=")
+            lines.append(f"{aspect}: [{tools}]" if "," in tools else f"{aspect}: {tools}")
+        return "\n".join(lines) + "\n"
+
+
+DEVOPS = Stack("DevOps", ("devops",))
+ALL_LAYERS = Stack("3 layers", ("devops", "mlops", "dataops"))
+# How generation time grows with layers and tools (information, no target).
+GROWTH_ONLY = (
+    Stack("DevOps + MLOps", ("devops", "mlops")),
+    Stack("3 layers, more tools", ("devops", "mlops", "dataops"), (
+        "containerization=docker,kubernetes", "monitoring_logging=prometheus_grafana,elk",
+        "data_integration=files,kafka,nifi", "model_monitoring=evidently",
+        "workflow_orchestration=airflow", "data_cataloging=datahub",
+    )),
+)
+GROWTH = (DEVOPS, GROWTH_ONLY[0], ALL_LAYERS, GROWTH_ONLY[1])
+UPDATE_TARGET = 3.0  # seconds
+
+
+@dataclass(frozen=True)
 class Timing:
     """Wall-clock seconds of every timed run of one command."""
 
@@ -109,6 +149,8 @@ class Bench:
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         (home / ".gitconfig").write_text(GIT_CONFIG, encoding="utf-8")
         self.ref = ""
+        self.updated = home  # the project `opsgen update` is timed on, made by warm_up
+        self.file_counts: dict[str, int] = {}
 
     def run(self, *argv: str, cwd: Path | None = None) -> str:
         result = subprocess.run(
@@ -134,35 +176,59 @@ class Bench:
     def opsgen_catalog(self, scratch: Path) -> None:
         self.run(self.opsgen, "catalog", cwd=scratch)
 
-    def opsgen_new(self, scratch: Path) -> None:
-        self.run(self.opsgen, "new", str(self.dest(scratch)), "--defaults", cwd=scratch)
+    def opsgen_catalog_json(self, scratch: Path) -> None:
+        self.run(self.opsgen, "catalog", "--json", cwd=scratch)
 
-    def copier_copy(self, scratch: Path) -> None:
-        self.run(self.copier, "copy", "--defaults", "--quiet", "--vcs-ref", self.ref,
-                 "-d", "layer=devops", "-d", f"name={PROJECT}", STORE, str(self.dest(scratch)),
+    def opsgen_new(self, scratch: Path, stack: Stack = DEVOPS) -> None:
+        self.run(self.opsgen, "new", str(self.dest(scratch)), "--defaults", *stack.flags(),
                  cwd=scratch)
 
-    def copier_copy_git(self, scratch: Path) -> None:
-        self.copier_copy(scratch)
+    def copier_copy(self, scratch: Path, stack: Stack = DEVOPS) -> None:
+        """Plain copier: one ``copier copy`` per layer, each with its own answers file."""
+        data = scratch / "answers.yml"
+        for layer in stack.layers:
+            answers = ".copier-answers.yml" if layer == "devops" else f".copier-answers.{layer}.yml"
+            data.write_text(stack.data(layer), encoding="utf-8")
+            self.run(self.copier, "copy", "--defaults", "--quiet", "--overwrite",
+                     "--vcs-ref", self.ref, "--data-file", str(data), "-a", answers,
+                     STORE, str(self.dest(scratch)), cwd=scratch)
+
+    def copier_copy_git(self, scratch: Path, stack: Stack = DEVOPS) -> None:
+        self.copier_copy(scratch, stack)
         dest = self.dest(scratch)
         self.run("git", "init", "-q", "-b", "main", cwd=dest)
         self.run("git", "add", "-A", cwd=dest)
         self.run("git", "commit", "-q", "--no-verify", "-m", f"Generate {PROJECT}", cwd=dest)
 
+    def opsgen_update(self, _scratch: Path) -> None:
+        self.run(self.opsgen, "update", str(self.updated), cwd=self.updated)
+
     def commands(self) -> list[tuple[str, str, Run]]:
-        copy = (f"copier copy --defaults --vcs-ref <ref> -d layer=devops -d name={PROJECT} "
-                f"{STORE} DEST")
+        copy = (f"copier copy --defaults --vcs-ref <ref> --data-file <answers of LAYER> "
+                f"-a <answers file of LAYER> {STORE} DEST")
+        three = f"{copy}, for each of {', '.join(ALL_LAYERS.layers)}"
+        git = "git init && git add -A && git commit"
         return [
             ("opsgen new", "opsgen new DEST --defaults", self.opsgen_new),
-            ("copier copy", copy, self.copier_copy),
-            ("copier copy + git", f"{copy} && git init && git add -A && git commit",
-             self.copier_copy_git),
+            ("copier copy", f"{copy}, for devops", self.copier_copy),
+            ("copier copy + git", f"{copy}, for devops; {git}", self.copier_copy_git),
+            (f"opsgen new ({ALL_LAYERS.label})", f"opsgen new DEST --defaults {ALL_LAYERS.shown}",
+             lambda s: self.opsgen_new(s, ALL_LAYERS)),
+            (f"copier copy ({ALL_LAYERS.label})", three, lambda s: self.copier_copy(s, ALL_LAYERS)),
+            (f"copier copy + git ({ALL_LAYERS.label})", f"{three}; {git}",
+             lambda s: self.copier_copy_git(s, ALL_LAYERS)),
+            *((f"opsgen new ({stack.label})", f"opsgen new DEST --defaults {stack.shown}",
+               lambda s, stack=stack: self.opsgen_new(s, stack)) for stack in GROWTH_ONLY),
+            ("opsgen update (unchanged)",
+             f"opsgen update PROJECT (committed, {ALL_LAYERS.label})", self.opsgen_update),
             ("opsgen --help", "opsgen --help", self.opsgen_help),
             ("opsgen catalog", "opsgen catalog", self.opsgen_catalog),
+            ("opsgen catalog --json", "opsgen catalog --json", self.opsgen_catalog_json),
         ]
 
     def warm_up(self, scratch: Path) -> None:
-        """Seed the store, read its ref, and check both tools write the same project."""
+        """Seed the store, read its ref, check both tools write the same projects, and make the
+        project that ``opsgen update`` is timed on."""
         self.opsgen_new(scratch / "opsgen")
         heads = self.home / ".local" / "share" / "opsgen" / "templates.heads"
         for line in heads.read_text(encoding="utf-8").splitlines():
@@ -171,13 +237,28 @@ class Bench:
                 self.ref = commit
         if not self.ref:
             raise SystemExit("bench: the seeded store has no refs/heads/main")
-        self.copier_copy(scratch / "copier")
-        same = _same_tree(self.dest(scratch / "opsgen"), self.dest(scratch / "copier"))
-        if not same:
-            raise SystemExit("bench: opsgen new and copier copy wrote different files")
-        commits = self.run("git", "rev-list", "--count", "HEAD", cwd=self.dest(scratch / "opsgen"))
-        if commits.strip() != "1":
-            raise SystemExit("bench: opsgen new did not make exactly one commit")
+        for stack in (DEVOPS, ALL_LAYERS):
+            ours, theirs = scratch / f"opsgen-{stack.label}", scratch / f"copier-{stack.label}"
+            ours.mkdir()
+            theirs.mkdir()
+            self.opsgen_new(ours, stack)
+            self.copier_copy(theirs, stack)
+            (theirs / "answers.yml").unlink()
+            if not _same_tree(self.dest(ours), self.dest(theirs)):
+                raise SystemExit(f"bench: opsgen new and copier copy ({stack.label}) differ")
+            commits = self.run("git", "rev-list", "--count", "HEAD", cwd=self.dest(ours))
+            if commits.strip() != "1":
+                raise SystemExit("bench: opsgen new did not make exactly one commit")
+        for stack in GROWTH:
+            made = scratch / f"count-{stack.label}"
+            made.mkdir()
+            self.opsgen_new(made, stack)
+            self.file_counts[stack.label] = sum(
+                1 for p in self.dest(made).rglob("*") if p.is_file() and ".git" not in p.parts)
+        self.updated = self.dest(scratch / f"opsgen-{ALL_LAYERS.label}")
+        self.opsgen_update(scratch)
+        if self.run("git", "status", "--porcelain", cwd=self.updated).strip():
+            raise SystemExit("bench: opsgen update changed an unchanged project")
 
 
 def _same_tree(left: Path, right: Path) -> bool:
@@ -232,22 +313,42 @@ def measure(bench: Bench, root: Path, runs: int) -> list[Timing]:
 
 def checks(timings: Sequence[Timing]) -> list[Check]:
     by_label = {timing.label: timing for timing in timings}
-    new = by_label["opsgen new"].median
     result = []
-    for base in ("copier copy", "copier copy + git"):
-        ratio = new / by_label[base].median
-        result.append(Check(f"opsgen new / {base} (median wall)", f"{ratio:.2f}x",
-                            f"≤ {NEW_RATIO_TARGET}x", ratio <= NEW_RATIO_TARGET))
-    for base in ("copier copy", "copier copy + git"):
-        fastest = by_label["opsgen new"].minimum / by_label[base].minimum
-        result.append(Check(f"opsgen new / {base} (min wall)", f"{fastest:.2f}x", "", None))
-        cpu = by_label["opsgen new"].cpu_median / by_label[base].cpu_median
-        result.append(Check(f"opsgen new / {base} (median CPU)", f"{cpu:.2f}x", "", None))
-    for label in ("opsgen --help", "opsgen catalog"):
+    for suffix in ("", f" ({ALL_LAYERS.label})"):
+        new = by_label[f"opsgen new{suffix}"]
+        for base_label in (f"copier copy{suffix}", f"copier copy + git{suffix}"):
+            base = by_label[base_label]
+            ratio = new.median / base.median
+            result.append(Check(f"opsgen new{suffix} / {base_label} (median wall)",
+                                f"{ratio:.2f}x", f"≤ {NEW_RATIO_TARGET}x",
+                                ratio <= NEW_RATIO_TARGET))
+            fastest = new.minimum / base.minimum
+            result.append(Check(f"opsgen new{suffix} / {base_label} (min wall)",
+                                f"{fastest:.2f}x", "", None))
+            cpu = new.cpu_median / base.cpu_median
+            result.append(Check(f"opsgen new{suffix} / {base_label} (median CPU)",
+                                f"{cpu:.2f}x", "", None))
+    update = by_label["opsgen update (unchanged)"].median
+    result.append(Check("opsgen update, unchanged project (median)", f"{update:.2f} s",
+                        f"≤ {UPDATE_TARGET} s", update <= UPDATE_TARGET))
+    for label in ("opsgen --help", "opsgen catalog", "opsgen catalog --json"):
         median = by_label[label].median
         result.append(Check(f"{label} (median)", f"{median:.3f} s", f"< {STARTUP_TARGET} s",
                             median < STARTUP_TARGET))
     return result
+
+
+def growth(timings: Sequence[Timing], file_counts: dict[str, int]) -> list[str]:
+    """How `opsgen new` grows with layers and tools: files written and median time."""
+    by_label = {timing.label: timing for timing in timings}
+    lines = ["| opsgen new of | flags | files | median (s) | s per 100 files |",
+             "|---|---|---:|---:|---:|"]
+    for stack in GROWTH:
+        label = "opsgen new" if stack is DEVOPS else f"opsgen new ({stack.label})"
+        median, files = by_label[label].median, file_counts[stack.label]
+        lines.append(f"| {stack.label} | `{stack.shown or '(none)'}` | {files} | {median:.3f} "
+                     f"| {100 * median / files:.3f} |")
+    return lines
 
 
 def machine(bench: Bench, load_before: str) -> list[tuple[str, str]]:
@@ -282,7 +383,7 @@ def _cpu_model() -> str:
 
 
 def markdown(timings: Sequence[Timing], results: Sequence[Check],
-             about: Sequence[tuple[str, str]], runs: int) -> str:
+             about: Sequence[tuple[str, str]], runs: int, file_counts: dict[str, int]) -> str:
     lines = [f"Runs per command: {runs} (plus one untimed warm-up round).", ""]
     lines += [f"- {key}: {value}" for key, value in about]
     lines += ["", "| Command | min (s) | median (s) | max (s) | median CPU (s) |",
@@ -294,6 +395,8 @@ def markdown(timings: Sequence[Timing], results: Sequence[Check],
     for check in results:
         verdict = {True: "pass", False: "**FAIL**", None: "(information)"}[check.passed]
         lines.append(f"| {check.name} | {check.value} | {check.limit} | {verdict} |")
+    lines += ["", "Growth with layers and tools (from the timings above):", ""]
+    lines += growth(timings, file_counts)
     lines += ["", "Commands (DEST is a new folder named `" + PROJECT + "`, <ref> the store's "
               "`refs/heads/main`):", ""]
     lines += [f"- {timing.label}: `{timing.command}`" for timing in timings]
@@ -302,11 +405,13 @@ def markdown(timings: Sequence[Timing], results: Sequence[Check],
 
 DOCUMENT = f"""# Benchmarks
 
-Targets: `opsgen new --defaults` takes at most {NEW_RATIO_TARGET}x as long as plain
-`copier copy` of the same layer; `opsgen --help` and `opsgen catalog` take under
-{STARTUP_TARGET} s each. They are checked here, never by timed tests.
+Targets: `opsgen new --defaults`, with the DevOps layer alone and with all three layers, takes
+at most {NEW_RATIO_TARGET}x as long as plain `copier copy` of the same layers; `opsgen update` of
+an unchanged three-layer project takes at most {UPDATE_TARGET:g} s; `opsgen --help`, `opsgen
+catalog` and `opsgen catalog --json` take under {STARTUP_TARGET} s each. They are checked here,
+never by timed tests. The growth table shows how generation time grows with layers and tools.
 
-Rerun (takes about a minute; only the part between the markers below is rewritten):
+Rerun (takes about five minutes; only the part between the markers below is rewritten):
 
 ```sh
 python benchmarks/bench.py --runs 10 --output docs/benchmarks.md
@@ -326,9 +431,12 @@ exits 1 when a target is missed.
   only a committer identity), so the user's template store, copier settings and git config
   play no part. The warm-up's `opsgen new` seeds the store.
 - Both tools render the same source: the store `{STORE}`,
-  at the same commit (`refs/heads/main` of the store), with the same answers
-  (`layer=devops`, the project name, everything else the catalog defaults). The warm-up
-  checks that both write byte-identical files.
+  at the same commit (`refs/heads/main` of the store), with the same answers (per layer:
+  `layer`, `layers`, the project name, everything else the catalog defaults), one `copier
+  copy` per layer with that layer's answers file, as opsgen does. The warm-up checks that
+  both write byte-identical files, for the DevOps layer and for all three.
+- `opsgen update` is timed on one committed three-layer project, which the warm-up checks
+  it leaves unchanged.
 - opsgen also makes the project a git repository with one commit, so the table gives plain
   `copier copy` (the target's baseline) and `copier copy` followed by `git init`,
   `git add -A` and `git commit` (the like-for-like baseline).
@@ -376,7 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench.warm_up(work / "warm")
         timings = measure(bench, work, args.runs)
         results = checks(timings)
-        body = markdown(timings, results, machine(bench, load_before), args.runs)
+        body = markdown(timings, results, machine(bench, load_before), args.runs,
+                        bench.file_counts)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(body)
