@@ -151,17 +151,18 @@ def _parse_sets(sets: Sequence[str]) -> dict[str, Any]:
 
 def preset_tools(catalog: Catalog, sets: Sequence[str]) -> dict[str, Choice]:
     """The ``--set`` flags as choices, each checked against the catalog (not yet the layers)."""
-    preset: dict[str, Choice] = {}
-    for aspect_id, value in _parse_sets(sets).items():
-        try:
-            aspect = catalog.aspect(aspect_id)
-        except KeyError:
-            known = ", ".join(a.id for a in catalog.aspects)
-            raise ConfigError(
-                f"tools.{aspect_id}", f"unknown aspect; choose one of: {known}"
-            ) from None
-        preset[aspect_id] = _choice(aspect, value)
-    return preset
+    return {
+        aspect_id: _choice(_known_aspect(catalog, aspect_id), value)
+        for aspect_id, value in _parse_sets(sets).items()
+    }
+
+
+def _known_aspect(catalog: Catalog, aspect_id: str) -> Aspect:
+    try:
+        return catalog.aspect(aspect_id)
+    except KeyError:
+        known = ", ".join(a.id for a in catalog.aspects)
+        raise ConfigError(f"tools.{aspect_id}", f"unknown aspect; choose one of: {known}") from None
 
 
 def _tools(
@@ -172,13 +173,7 @@ def _tools(
     for aspect_id in raw:
         if aspect_id in applicable_ids:
             continue
-        try:
-            aspect = catalog.aspect(aspect_id)
-        except KeyError:
-            known = ", ".join(a.id for a in catalog.aspects)
-            raise ConfigError(
-                f"tools.{aspect_id}", f"unknown aspect; choose one of: {known}"
-            ) from None
+        aspect = _known_aspect(catalog, aspect_id)
         needed = " or ".join(aspect.layers)
         raise ConfigError(
             f"tools.{aspect_id}", f"belongs to layer {needed}, which is not in `layers`"
