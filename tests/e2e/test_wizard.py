@@ -406,7 +406,7 @@ def test_going_back_from_the_summary_changes_an_answer(wizard: Start, tmp_path: 
     run.expect(f"{ci.title}:")  # the summary again, with the new answer
     run.expect(MENU)
     summary = run.plain.rsplit("The project, to be written to", 1)[1]
-    assert re.search(rf"{ci.title}:\s+{re.escape(ci.tool('gitlab_ci').title)}\n", summary)
+    assert re.search(rf"{ci.title}:\s+{re.escape(ci.tool('gitlab_ci').title)}\r?\n", summary)
     assert ".gitlab-ci.yml" in summary.rsplit("Files (", 1)[1]
     run.send(GENERATE)
     assert run.exit_code() == 0, run.screen
