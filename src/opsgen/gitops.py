@@ -50,12 +50,6 @@ def is_clean(repo: Path) -> bool:
     return not git(repo, "--no-optional-locks", "status", "--porcelain")
 
 
-def changed_files(repo: Path) -> list[tuple[str, str]]:
-    """``(status, path)`` for every change in the work tree against HEAD, untracked included."""
-    status = git(repo, "status", "--porcelain", "--untracked-files=all", strip=False)
-    return [(line[:2], line[3:]) for line in status.splitlines()]
-
-
 def clone_head(repo: Path, dest: Path) -> str:
     """Clone ``repo`` into ``dest`` with its HEAD checked out (detached); return HEAD's commit.
 
@@ -63,7 +57,8 @@ def clone_head(repo: Path, dest: Path) -> str:
     """
     head = git(repo, "rev-parse", "--verify", "HEAD")
     git(dest.parent, "clone", "-q", "--no-checkout", str(repo), dest.name)
-    git(dest, "checkout", "-q", "--detach", head)
+    # Large files stay pointers: templates never own them, and fetching them could need a network.
+    git(dest, "checkout", "-q", "--detach", head, env={"GIT_LFS_SKIP_SMUDGE": "1"})
     return head
 
 
