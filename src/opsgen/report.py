@@ -49,7 +49,9 @@ def print_update(report: UpdateReport) -> None:
         if state != "unchanged":
             print(f"  {state:<12} {path}")
     counts = {s: n for s in STATES if (n := sum(v == s for v in report.files.values()))}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no template files"
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    if not set(counts) - {"unchanged", "kept-deleted"}:
+        summary = f"no changes ({summary})" if summary else "no changes"
     versions = f"from {report.from_version} to {report.to_version}"
     if report.applied:
         print(f"updated {report.project} {versions}: {summary}")
