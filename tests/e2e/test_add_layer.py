@@ -77,3 +77,18 @@ def test_add_refuses_to_overwrite_a_file_of_the_users(
     assert run.code == 2
     assert "params.yaml exists, and the mlops layer writes it" in run.err
     assert snapshot(dest) == before
+
+
+@pytest.mark.parametrize("layer", addable_layers())
+def test_add_plan_changes_nothing_and_predicts_the_add(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, layer: str
+) -> None:
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults").code == 0
+    before = snapshot(dest)
+    plan = opsgen(capsys, "add", dest, layer, "--plan", "--json")
+    assert plan.code == 0, plan.err
+    assert snapshot(dest) == before
+    done = opsgen(capsys, "add", dest, layer, "--json")
+    assert done.code == 0, done.err
+    assert json.loads(plan.out) == json.loads(done.out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,21 @@ def test_set_rejects_what_new_rejects(capsys: pytest.CaptureFixture[str], tmp_pa
     assert run.code == 2
     assert run.err.startswith("opsgen: error: tools.continuous_integration:")
     assert snapshot(dest) == before
+
+
+def test_set_plan_changes_nothing_and_predicts_the_set(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults", "--layer", "mlops").code == 0
+    before = snapshot(dest)
+    choice = "continuous_integration=gitlab_ci"
+    plan = opsgen(capsys, "set", dest, choice, "--plan", "--json")
+    assert plan.code == 0, plan.err
+    assert snapshot(dest) == before
+    done = opsgen(capsys, "set", dest, choice, "--json")
+    assert done.code == 0, done.err
+    report = json.loads(done.out)
+    assert json.loads(plan.out) == report
+    assert report["files"][".github/workflows/ci.yml"] == "removed"
+    assert report["files"][".gitlab-ci.yml"] == "new"
