@@ -32,7 +32,8 @@ def file_states(versions: Versions) -> dict[str, str]:
     - new: the update wrote a file the project did not have
     - updated: the templates changed a file the user had not edited
     - merged: the templates changed a file the user had edited, and both changes were kept
-    - conflict: both changed the same lines; the file holds conflict markers
+    - conflict: both changed the same lines, and the file holds conflict markers; or the
+      templates dropped a file the user had edited, and the user's version stays
     - removed: the templates dropped the file, so the update deleted it
     - kept-deleted: the user had deleted a file the templates still have; it stays deleted
     - unchanged: a template file the update left as it was

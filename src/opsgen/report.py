@@ -60,6 +60,6 @@ def print_update(report: UpdateReport) -> None:
     if report.conflicts:
         listed = ", ".join(report.conflicts)
         if report.applied:
-            print(f"conflicts left in {listed}: resolve the markers, then commit")
+            print(f"conflicts left in {listed}: resolve them, `git add` them, then commit")
         else:
             print(f"would leave conflicts in {listed}")

@@ -29,6 +29,7 @@ from opsgen.gitops import (
     clone_head,
     commit_all,
     folder_entries,
+    git,
     is_clean,
     mark_conflicts,
     tree_entries,
@@ -217,6 +218,19 @@ def _render(project: Path, layers: list[str], change: Change, source: TemplateSo
     return _Renders(old=old, new=new)
 
 
+def _keep_edited_drops(clone: Path, base: str, before: Mapping[str, str],
+                       old: Mapping[str, str], new: Mapping[str, str]) -> set[str]:
+    """Restore the files the templates dropped but the user had edited; they are conflicts.
+
+    Copier deletes every file the new templates no longer have, edited or not. Git calls that a
+    modify/delete conflict, and so does opsgen: the user's version stays for them to decide.
+    """
+    edited = sorted(p for p in old if p not in new and p in before and before[p] != old[p])
+    if edited:
+        git(clone, "checkout", base, "--", *edited)
+    return set(edited)
+
+
 def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> UpdateReport:
     source = ensure_seeded()
     with tempfile.TemporaryDirectory(prefix="opsgen-update-") as tmp:
@@ -227,16 +241,17 @@ def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> Upd
         before = tree_entries(clone, base)
         if change.new_layer is not None:
             _refuse_collisions(project, before, change.new_layer, renders.new[change.new_layer])
+        old, new = renders.entries(renders.old), renders.entries(renders.new)
         conflicts: set[str] = set()
         for layer in layers:
             copier_update(clone, answers_file(layer), data=dict(change.data))
             conflicts |= unmerged_paths(clone)
             commit_all(clone, f"opsgen: update the {layer} layer")
+        conflicts |= _keep_edited_drops(clone, base, before, old, new)
         if change.new_layer is not None:
             render_layer(source, clone, dict(change.data), change.new_layer)
         final = commit_all(clone, "opsgen: the updated project")
-        versions = Versions(before=before, after=tree_entries(clone, final),
-                            old=renders.entries(renders.old), new=renders.entries(renders.new),
+        versions = Versions(before=before, after=tree_entries(clone, final), old=old, new=new,
                             conflicts=frozenset(conflicts))
         report = UpdateReport(
             project=project,

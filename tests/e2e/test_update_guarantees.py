@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 OLD, NEW = "9.0.0", "9.1.0"
 USER_NOTE = "<!-- team notes: the on-call rota lives in the wiki -->"
 UPGRADING = "## Upgrading"
+MY_TEST = "\n\ndef test_our_own_case() -> None:\n    assert True\n"
+CONFLICTS = [".editorconfig", "tests/test_logs.py"]
 
 # What version 2 does to each file, seen from the project the user edited.
 EXPECTED = {
@@ -28,6 +30,7 @@ EXPECTED = {
     ".dockerignore": "updated",  # changed by the templates, untouched by the user
     "README.md": "merged",  # the user wrote at the top, the templates at the bottom
     ".editorconfig": "conflict",  # both changed the same line
+    "tests/test_logs.py": "conflict",  # the user added a test, the templates dropped the file
     "UPGRADING.md": "new",
     "docs/ml-upgrading.md": "new",  # the ML layer is updated too
     "mk/README.md": "removed",
@@ -62,6 +65,7 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     append(devops / "docs" / "postmortem-template.md", "\n## Follow-up owners\n")
     append(next(devops.glob("*.dockerignore*")), "*.log\n")
     (devops / "mk" / "README.md").unlink()
+    (devops / "tests" / "test_logs.py.jinja").unlink()
     (devops / "UPGRADING.md").write_text("# Upgrading\n", encoding="utf-8")
     (v2 / "templates" / "mlops" / "docs" / "ml-upgrading.md").write_text(
         "# Upgrading the ML layer\n", encoding="utf-8")
@@ -90,6 +94,7 @@ def edited_project(tmp_path: Path, sources: tuple[Path, Path]) -> Scenario:
     readme = project / "README.md"
     readme.write_text(f"{USER_NOTE}\n{readme.read_text(encoding='utf-8')}", encoding="utf-8")
     replace_once(project / ".editorconfig", "indent_size = 4", "indent_size = 8")
+    append(project / "tests" / "test_logs.py", MY_TEST)
     sh("git", "rm", "-q", "docs/postmortem-template.md", "tests/__init__.py", cwd=project)
     git_commit(project, "Our notes, our indentation; we keep postmortems elsewhere")
     return Scenario(project=project, home=env, new=new)
@@ -116,7 +121,7 @@ def test_plan_changes_nothing_and_predicts_the_update(
     assert predicted == happened
     assert happened["project"] == str(scenario.project)
     assert (happened["from_version"], happened["to_version"]) == (f"v{OLD}", f"v{NEW}")
-    assert happened["conflicts"] == [".editorconfig"]
+    assert happened["conflicts"] == CONFLICTS
     changed = {p: s for p, s in happened["files"].items() if s != "unchanged"}
     assert changed == EXPECTED
     assert "Makefile" in happened["files"]  # unchanged files are listed for machines
@@ -130,9 +135,9 @@ def test_text_plan_lists_the_changes_and_counts_the_rest(
     assert plan.code == 0, plan.err
     assert listed(plan) == EXPECTED
     summary = plan.out.splitlines()[-2]
-    assert summary.startswith(f"plan for {scenario.project} from v{OLD} to v{NEW}: 1 conflict,")
+    assert summary.startswith(f"plan for {scenario.project} from v{OLD} to v{NEW}: 2 conflict,")
     assert " unchanged; nothing was changed" in summary
-    assert plan.out.splitlines()[-1] == "would leave conflicts in .editorconfig"
+    assert plan.out.splitlines()[-1] == f"would leave conflicts in {', '.join(CONFLICTS)}"
 
 
 def test_user_edits_survive_and_a_clash_is_a_reported_conflict(
@@ -142,7 +147,7 @@ def test_user_edits_survive_and_a_clash_is_a_reported_conflict(
     done = scenario.update()
     assert done.code == 1, done.out + done.err
     assert listed(done) == EXPECTED
-    assert done.out.splitlines()[-1].startswith("conflicts left in .editorconfig:")
+    assert done.out.splitlines()[-1].startswith(f"conflicts left in {', '.join(CONFLICTS)}:")
 
     readme = (scenario.project / "README.md").read_text(encoding="utf-8")
     assert readme.startswith(USER_NOTE) and UPGRADING in readme  # both edits kept
@@ -153,6 +158,10 @@ def test_user_edits_survive_and_a_clash_is_a_reported_conflict(
     # Recorded as a merge conflict, so `git commit -a` refuses the markers.
     status = sh("git", "status", "--porcelain", cwd=scenario.project).splitlines()
     assert "UU .editorconfig" in status
+    # A file the templates dropped keeps the user's edit, as git's modify/delete conflict.
+    test_logs = scenario.project / "tests" / "test_logs.py"
+    assert test_logs.read_text(encoding="utf-8").endswith(MY_TEST)
+    assert "UD tests/test_logs.py" in status
     assert "*.log" in (scenario.project / ".dockerignore").read_text(encoding="utf-8")
     assert (scenario.project / "UPGRADING.md").is_file()
     assert (scenario.project / "docs" / "ml-upgrading.md").is_file()
@@ -176,7 +185,7 @@ def test_an_update_without_template_changes_reports_only_unchanged(
     scenario = edited_project(tmp_path, sources)
     assert scenario.update().code == 1
     sh("git", "checkout", "--theirs", ".editorconfig", cwd=scenario.project)
-    git_commit(scenario.project, "Take the new indentation")
+    git_commit(scenario.project, "Take the new indentation, keep our log test")
     again = scenario.update("--json")
     assert again.code == 0, again.err
     report = json.loads(again.out)
