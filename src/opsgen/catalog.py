@@ -45,6 +45,7 @@ class Aspect:
     layers: tuple[str, ...]
     tools: tuple[Tool, ...]
     multiple: bool = False
+    summary: str = ""  # one line: the practice's purpose, as the wizard explains it
 
     @property
     def tool_ids(self) -> tuple[str, ...]:
@@ -72,6 +73,7 @@ class Layer:
     id: str
     title: str
     ready: bool
+    summary: str = ""  # one line: what the layer adds, as the wizard explains it
     checks: tuple[Check, ...] = ()
 
 
@@ -141,6 +143,7 @@ class Catalog:
                         {"id": tool.id, "title": tool.title, "default": index == 0}
                         for index, tool in enumerate(aspect.tools)
                     ],
+                    "summary": aspect.summary,  # an extension of the documented shape
                 }
                 for aspect in self.aspects
             ]
@@ -166,7 +169,8 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
     try:
         catalog = Catalog(
             layers=tuple(
-                Layer(id=y["id"], title=y["title"], ready=y["ready"], checks=_checks(y["checks"]))
+                Layer(id=y["id"], title=y["title"], ready=y["ready"], checks=_checks(y["checks"]),
+                      summary=y.get("summary", ""))
                 for y in data["layers"]
             ),
             aspects=tuple(
@@ -175,6 +179,7 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
                     title=a["title"],
                     layers=tuple(a["layers"]),
                     multiple=bool(a.get("multiple", False)),
+                    summary=a.get("summary", ""),
                     tools=tuple(
                         Tool(id=t["id"], title=t["title"], checks=_checks(t.get("checks")))
                         for t in a["tools"]

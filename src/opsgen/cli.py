@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _new_parser(sub: Any) -> None:
     new = sub.add_parser("new", help="generate a project (wizard on a terminal)")
-    new.add_argument("dest", type=Path, help="folder to create (must be new or empty)")
+    new.add_argument("dest", type=Path, nargs="?",
+                     help="folder to create (must be new or empty); default: ./NAME")
     source = new.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, metavar="FILE", help="read choices from FILE")
     source.add_argument("--defaults", action="store_true", help="use the catalog defaults")
@@ -102,31 +103,47 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve_new(args: argparse.Namespace) -> Any:
+def _cmd_new(args: argparse.Namespace) -> int:
     from opsgen.catalog import default_catalog
     from opsgen.config import Overrides, read_config_file, resolve
-
-    catalog = default_catalog()
-    overrides = Overrides(layers=tuple(args.layers), sets=tuple(args.sets))
-    if args.config is not None:
-        return resolve(catalog, read_config_file(args.config), overrides)
-    if args.defaults:
-        return resolve(catalog, {"name": args.dest.resolve().name}, overrides)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError(NON_INTERACTIVE_HINT)
-    from opsgen.wizard import run_wizard
-
-    return run_wizard(catalog, args.dest.resolve().name, overrides)
-
-
-def _cmd_new(args: argparse.Namespace) -> int:
     from opsgen.engine import check_destination, generate
     from opsgen.report import print_files
 
-    check_destination(args.dest.absolute())
-    config = _resolve_new(args)
-    result = generate(config, args.dest, dry_run=args.dry_run)
+    catalog = default_catalog()
+    overrides = Overrides(layers=tuple(args.layers), sets=tuple(args.sets))
+    dest: Path | None = args.dest
+    if dest is not None:
+        check_destination(dest.absolute())
+    if args.config is not None:
+        config = resolve(catalog, read_config_file(args.config), overrides)
+        dest = dest if dest is not None else Path(config.name)
+    elif args.defaults:
+        if dest is None:
+            raise UsageError("new: DEST is required with --defaults (the folder to create)")
+        config = resolve(catalog, {"name": dest.resolve().name}, overrides)
+    else:
+        return _wizard(catalog, dest, overrides, dry_run=args.dry_run)
+    result = generate(config, dest, dry_run=args.dry_run)
     print_files(result, dry_run=args.dry_run)
+    return 0
+
+
+def _wizard(catalog: Any, dest: Path | None, overrides: Any, *, dry_run: bool) -> int:
+    """`opsgen new` on a terminal: the questions, then generation with each step shown."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(NON_INTERACTIVE_HINT)
+    from opsgen.engine import generate
+    from opsgen.report import print_files, print_generated, print_saved, print_step
+    from opsgen.wizard import Saved, run_wizard
+
+    outcome = run_wizard(catalog, dest, overrides)
+    if isinstance(outcome, Saved):
+        print_saved(outcome.path, outcome.dest)
+        return 0
+    if dry_run:
+        print_files(generate(outcome.config, outcome.dest, dry_run=True), dry_run=True)
+        return 0
+    print_generated(generate(outcome.config, outcome.dest, progress=print_step))
     return 0
 
 

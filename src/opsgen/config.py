@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from opsgen.catalog import BASE_LAYER, Aspect, Catalog
+from opsgen.catalog import BASE_LAYER, Aspect, Catalog, Rule
 from opsgen.errors import ConfigError
 
 # A DNS label in practice (Kubernetes names, buckets, stacks), kept short enough that the names
@@ -149,6 +149,21 @@ def _parse_sets(sets: Sequence[str]) -> dict[str, Any]:
     return parsed
 
 
+def preset_tools(catalog: Catalog, sets: Sequence[str]) -> dict[str, Choice]:
+    """The ``--set`` flags as choices, each checked against the catalog (not yet the layers)."""
+    preset: dict[str, Choice] = {}
+    for aspect_id, value in _parse_sets(sets).items():
+        try:
+            aspect = catalog.aspect(aspect_id)
+        except KeyError:
+            known = ", ".join(a.id for a in catalog.aspects)
+            raise ConfigError(
+                f"tools.{aspect_id}", f"unknown aspect; choose one of: {known}"
+            ) from None
+        preset[aspect_id] = _choice(aspect, value)
+    return preset
+
+
 def _tools(
     catalog: Catalog, layers: tuple[str, ...], raw: Mapping[str, Any]
 ) -> dict[str, Choice]:
@@ -201,25 +216,55 @@ def chosen(tools: Mapping[str, Choice], aspect_id: str, tool_id: str) -> bool:
     return tool_id in choice if isinstance(choice, tuple) else choice == tool_id
 
 
-def rule_violation(catalog: Catalog, tools: Mapping[str, Choice]) -> ConfigError | None:
-    """The first compatibility rule the choice breaks, as an error naming the key, or None."""
+def broken_rule(catalog: Catalog, tools: Mapping[str, Choice]) -> Rule | None:
+    """The first compatibility rule the choice breaks, or None."""
     for rule in catalog.rules:
         if not all(chosen(tools, a, t) for a, t in rule.when):
             continue
         for aspect_id, allowed in rule.requires:
             if aspect_id in tools and not any(chosen(tools, aspect_id, t) for t in allowed):
-                aspect_key, tool_id = rule.when[0]
-                return ConfigError(
-                    f"tools.{aspect_key}",
-                    f"{tool_id!r} needs {aspect_id} to be {' or '.join(allowed)} ({rule.reason})",
-                )
+                return rule
     return None
+
+
+def rule_violation(catalog: Catalog, tools: Mapping[str, Choice]) -> ConfigError | None:
+    """The first compatibility rule the choice breaks, as an error naming the key, or None."""
+    rule = broken_rule(catalog, tools)
+    if rule is None:
+        return None
+    aspect_key, tool_id = rule.when[0]
+    aspect_id, allowed = next(
+        (a, allowed) for a, allowed in rule.requires
+        if a in tools and not any(chosen(tools, a, t) for t in allowed)
+    )
+    return ConfigError(
+        f"tools.{aspect_key}",
+        f"{tool_id!r} needs {aspect_id} to be {' or '.join(allowed)} ({rule.reason})",
+    )
 
 
 def _check_rules(catalog: Catalog, tools: Mapping[str, Choice]) -> None:
     error = rule_violation(catalog, tools)
     if error is not None:
         raise error
+
+
+CONFIG_HEADER = """\
+# opsgen project config: `opsgen new DEST --config {file}` generates this project.
+# Every aspect is listed with its tool; `opsgen catalog` shows the other choices.
+"""
+
+
+def dump_config(config: ProjectConfig, file_name: str = "opsgen.yaml") -> str:
+    """The config file text that :func:`resolve` reads back as ``config`` exactly."""
+    data = {
+        "name": config.name,
+        "description": config.description,
+        "layers": list(config.layers),
+        "tools": {k: list(v) if isinstance(v, tuple) else v for k, v in config.tools.items()},
+    }
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return CONFIG_HEADER.format(file=file_name) + body
 
 
 def config_from_answers(catalog: Catalog, answers: Mapping[str, Any]) -> ProjectConfig:

@@ -35,7 +35,7 @@ def _when_layers(aspect: Aspect) -> bool | str:
 def _aspect_question(aspect: Aspect) -> dict[str, Any]:
     question: dict[str, Any] = {
         "type": "str",
-        "help": aspect.title,
+        "help": f"{aspect.title}: {aspect.summary}",
         "choices": {tool.title: tool.id for tool in aspect.tools},
         "default": list(aspect.default) if aspect.multiple else aspect.default,
     }

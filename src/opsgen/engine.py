@@ -1,11 +1,13 @@
 """Rendering with copier: the only module that imports it.
 
 ``generate`` renders every layer into a temporary folder beside the destination, commits it,
-and moves it into place, so a failure leaves the destination exactly as it was.
+and moves it into place, so a failure leaves the destination exactly as it was, and a killed
+run leaves the destination absent (its scratch folder is removed by the next run there).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opsgen.catalog import BASE_LAYER
+from opsgen.catalog import BASE_LAYER, default_catalog
 from opsgen.config import ProjectConfig
 from opsgen.errors import GenerationError, UsageError
+from opsgen.gitops import Progress, tell
 from opsgen.store import TemplateSource, ensure_seeded
 from opsgen.vcs import METADATA_DIRS, record, start_hint
 
@@ -53,7 +56,14 @@ def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
             unsafe=False,
             cleanup_on_error=False,
         )
-    except (CopierError, ValueError, OSError) as error:
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise GenerationError(
+                f"{dst.parent}: No space left on device while rendering layer {layer}; "
+                "nothing was written"
+            ) from None
+        raise GenerationError(f"rendering layer {layer} failed: {error}") from error
+    except (CopierError, ValueError) as error:
         raise GenerationError(f"rendering layer {layer} failed: {error}") from error
 
 
@@ -62,10 +72,13 @@ def render_layer(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
     _copier_copy(source, dst, data, layer)
 
 
-def render_layers(config: ProjectConfig, dst: Path, layers: tuple[str, ...]) -> None:
+def render_layers(
+    config: ProjectConfig, dst: Path, layers: tuple[str, ...], progress: Progress | None = None
+) -> None:
     """Render the given layers of ``config`` into ``dst``."""
     source = ensure_seeded()
     for layer in layers:
+        tell(progress, f"render the {default_catalog().layer(layer).title} layer")
         _copier_copy(source, dst, config.answers(), layer)
 
 
@@ -86,17 +99,50 @@ def check_destination(dest: Path) -> None:
         raise UsageError(f"{dest}: folder is not empty; choose a new or empty destination")
 
 
+SCRATCH_PREFIX = ".opsgen-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _sweep(parent: Path) -> None:
+    """Remove scratch folders that a killed opsgen (SIGKILL, power loss) left in ``parent``.
+
+    A scratch folder is named after its process id; one whose process is gone is garbage.
+    """
+    for path in parent.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)) or path.is_symlink() or not path.is_dir():
+            continue
+        if {child.name for child in path.iterdir()} <= {"project"}:  # what _scratch makes
+            shutil.rmtree(path, ignore_errors=True)
+
+
 @contextmanager
 def _scratch(parent: Path) -> Iterator[Path]:
-    tmp = Path(tempfile.mkdtemp(prefix=".opsgen-", dir=parent))
+    _sweep(parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
     try:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def generate(config: ProjectConfig, dest: Path, *, dry_run: bool = False) -> Result:
-    """Write the project for ``config`` at ``dest`` atomically, in one first commit if it can."""
+def generate(
+    config: ProjectConfig, dest: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> Result:
+    """Write the project for ``config`` at ``dest`` atomically, in one first commit if it can.
+
+    ``progress`` is told each step as it starts: each layer's rendering, the repository's
+    creation and first commit, and the move into place.
+    """
     dest = dest.absolute()
     check_destination(dest)
     if dry_run:
@@ -107,10 +153,11 @@ def generate(config: ProjectConfig, dest: Path, *, dry_run: bool = False) -> Res
     parent.mkdir(parents=True, exist_ok=True)
     with _scratch(parent) as tmp:
         staged = tmp / "project"
-        render_layers(config, staged, config.layers)
+        render_layers(config, staged, config.layers, progress)
         vcs = str(config.tools["version_control"])
-        committed = record(vcs, staged, f"Generate {config.name} with opsgen")
+        committed = record(vcs, staged, f"Generate {config.name} with opsgen", progress)
         files = _listing(staged)
+        tell(progress, f"move it into {dest.name}")
         _move_into_place(staged, dest)
     return Result(dest=dest, files=files, hint=None if committed else start_hint(vcs, dest))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from opsgen.errors import GenerationError
@@ -11,6 +12,15 @@ from opsgen.errors import GenerationError
 # git takes EMAIL only when user.email is not configured, so the user's own identity wins and a
 # machine without one (a fresh CI box) still gets a commit, without spending a process to ask.
 FALLBACK_EMAIL = "opsgen@users.noreply.invalid"
+
+# Told the name of each step of a generation as it starts (the wizard shows them).
+Progress = Callable[[str], None]
+
+
+def tell(progress: Progress | None, step: str) -> None:
+    """Tell ``progress`` (if any) that ``step`` starts."""
+    if progress is not None:
+        progress(step)
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool = True) -> str:
@@ -32,9 +42,11 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool =
     return result.stdout.strip() if strip else result.stdout
 
 
-def init_and_commit(repo: Path, message: str) -> None:
+def init_and_commit(repo: Path, message: str, progress: Progress | None = None) -> None:
     """Make ``repo`` a git repository whose one commit holds every file in it."""
+    tell(progress, "git init")
     git(repo, "init", "-q", "-b", "main")
+    tell(progress, "first commit")
     git(repo, "add", "-A")
     # A fresh render always has files: no need to ask git whether anything changed.
     git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsgen.catalog import Catalog
@@ -36,6 +37,36 @@ def print_files(result: Result, *, dry_run: bool) -> None:
         if result.hint:
             print(result.hint)
         print(f"next: cd {result.dest} && make run   (tests: make test)")
+
+
+def print_step(step: str) -> None:
+    """One step of a generation, as it starts."""
+    print(f"  ... {step}", flush=True)
+
+
+def print_generated(result: Result) -> None:
+    """After the wizard generated a project: where it is and what to type next."""
+    print(f"Wrote {len(result.files)} files in {result.dest}")
+    if result.hint:
+        print(result.hint)
+    print("Next steps:")
+    print(f"  cd {_shown(result.dest)}")
+    print("  make run    # set up, then run the project's main job")
+    print("  make test   # its tests")
+
+
+def print_saved(path: Path, dest: Path) -> None:
+    """After the wizard saved its answers: how to generate the same project later."""
+    print(f"Saved the answers to {path}; nothing else was written.")
+    print(f"Generate the project with:\n  opsgen new {_shown(dest)} --config {path}")
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it, else absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
 
 
 def print_update(report: UpdateReport) -> None:

@@ -11,9 +11,11 @@ from opsgen.config import NAME_PATTERN
 def _tool_schema(aspect: Aspect) -> dict[str, Any]:
     one: dict[str, Any] = {"enum": list(aspect.tool_ids)}
     if not aspect.multiple:
-        return {**one, "title": aspect.title, "default": aspect.default}
+        return {**one, "title": aspect.title, "description": aspect.summary,
+                "default": aspect.default}
     return {
         "title": aspect.title,
+        "description": aspect.summary,
         "anyOf": [one, {"type": "array", "items": one, "minItems": 1, "uniqueItems": True}],
         "default": list(aspect.default),
     }

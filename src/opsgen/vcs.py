@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from opsgen.errors import GenerationError
-from opsgen.gitops import FALLBACK_EMAIL, init_and_commit
+from opsgen.gitops import FALLBACK_EMAIL, Progress, init_and_commit, tell
 
 # Folders that belong to the version control system, not to the project.
 METADATA_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -30,16 +30,18 @@ def _hg(repo: Path, *args: str) -> None:
         raise GenerationError(f"hg {args[0]}: {detail[-1] if detail else 'failed'}") from None
 
 
-def record(vcs: str, repo: Path, message: str) -> bool:
+def record(vcs: str, repo: Path, message: str, progress: Progress | None = None) -> bool:
     """Make ``repo`` a repository of ``vcs`` with one commit of every file, where opsgen can.
 
     False when the user has to do it (no ``hg`` on PATH, or a centralized system).
     """
     if vcs == "git":
-        init_and_commit(repo, message)
+        init_and_commit(repo, message, progress)
         return True
     if vcs == "mercurial" and shutil.which("hg") is not None:
+        tell(progress, "hg init")
         _hg(repo, "init", "-q")
+        tell(progress, "first commit")
         _hg(repo, "commit", "-q", "--addremove", "-m", message)
         return True
     return False

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from clirun import opsgen
+from clirun import opsgen, opsgen_process
 
 BAD_CONFIGS = [
     ("description: no name\n", "name:"),
@@ -64,3 +64,21 @@ def test_config_file_with_flags_on_top(capsys: pytest.CaptureFixture[str], tmp_p
     assert answers["incident_management"] == "slack"
     assert answers["configuration_management"] == "none"
     assert not (dest / "deploy" / "ansible").exists()
+
+
+def test_without_dest_the_config_names_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "opsgen.yaml").write_text("name: acme-named\n", encoding="utf-8")
+    run = opsgen_process("new", "--config", "opsgen.yaml", cwd=tmp_path)
+    assert run.code == 0, run.err
+    answers = yaml.safe_load((tmp_path / "acme-named" / ".copier-answers.yml").read_text("utf-8"))
+    assert answers["name"] == "acme-named"
+
+
+def test_without_dest_a_taken_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "opsgen.yaml").write_text("name: acme-taken\n", encoding="utf-8")
+    (tmp_path / "acme-taken").mkdir()
+    (tmp_path / "acme-taken" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    run = opsgen_process("new", "--config", "opsgen.yaml", cwd=tmp_path)
+    assert run.code == 2
+    assert "acme-taken: folder is not empty" in run.err
+    assert [p.name for p in (tmp_path / "acme-taken").iterdir()] == ["notes.txt"]

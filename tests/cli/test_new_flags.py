@@ -128,3 +128,19 @@ def test_a_failed_commit_leaves_the_destination_as_it_was(
     assert "git commit" in run.err
     assert list(dest.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir()] == ["svc"]
+
+
+def test_without_dest_or_a_terminal_new_explains_how_to_run_non_interactively(
+    tmp_path: Path,
+) -> None:
+    run = opsgen_process("new", cwd=tmp_path)
+    assert run.code == 2
+    assert "--defaults" in run.err and "--config" in run.err
+    assert len(run.err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_defaults_need_a_dest(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run = opsgen(capsys, "new", "--defaults")
+    assert run.code == 2
+    assert run.err == "opsgen: error: new: DEST is required with --defaults (the folder to create)\n"

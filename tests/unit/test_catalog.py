@@ -48,13 +48,21 @@ def test_catalog_json_has_exactly_the_documented_shape(catalog: Catalog) -> None
     data = catalog.to_json()
     assert list(data) == ["aspects"]
     for aspect in data["aspects"]:
-        assert list(aspect) == ["id", "title", "layers", "multiple", "tools"]
+        # The documented keys, then the one-line summary opsgen added (contracts only extend).
+        assert list(aspect) == ["id", "title", "layers", "multiple", "tools", "summary"]
+        assert aspect["summary"]
         assert isinstance(aspect["multiple"], bool)
         assert [t["default"] for t in aspect["tools"]].count(True) == 1
         for tool in aspect["tools"]:
             assert list(tool) == ["id", "title", "default"]
     multiple = {a["id"] for a in data["aspects"] if a["multiple"]}
     assert multiple == {"containerization", "monitoring_logging", "data_integration"}
+
+
+def test_every_layer_and_aspect_explains_itself_in_one_line(catalog: Catalog) -> None:
+    # The wizard shows these next to each question.
+    for item in (*catalog.layers, *catalog.aspects):
+        assert item.summary and "\n" not in item.summary and len(item.summary) <= 100, item.id
 
 
 def test_copier_yml_is_derived_from_the_catalog(catalog: Catalog) -> None:

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from opsgen.catalog import Catalog, default_catalog, parse_catalog
-from opsgen.config import Overrides, config_from_answers, read_config_file, resolve
+from opsgen.config import (
+    Overrides,
+    config_from_answers,
+    dump_config,
+    preset_tools,
+    read_config_file,
+    resolve,
+)
 from opsgen.errors import ConfigError
 
 # A tiny catalog built inline: an mlops-only aspect lets us test layer rules before the real
@@ -146,15 +153,15 @@ def test_elk_with_prometheus_or_without_alert_routing_passes(tools: dict[str, An
 
 
 def test_the_wizard_disables_alert_routing_without_prometheus() -> None:
-    from opsgen.wizard import _disabled_reason
+    from opsgen.wizard import disabled_reason
 
     catalog = default_catalog()
     aspect = catalog.aspect("incident_management")
     elk_only = {"monitoring_logging": ("elk",)}
-    assert _disabled_reason(catalog, elk_only, aspect, "email")
-    assert _disabled_reason(catalog, elk_only, aspect, "none") == ""
+    assert disabled_reason(catalog, elk_only, aspect, "email")
+    assert disabled_reason(catalog, elk_only, aspect, "none") == ""
     both = {"monitoring_logging": ("prometheus_grafana", "elk")}
-    assert _disabled_reason(catalog, both, aspect, "email") == ""
+    assert disabled_reason(catalog, both, aspect, "email") == ""
 
 
 @pytest.mark.parametrize(
@@ -236,3 +243,24 @@ def test_aws_ecs_is_accepted_with_terraform_or_cloudformation(iac: dict[str, str
     tools = {"containerization": ["docker", "aws_ecs"], **iac}
     config = resolve(default_catalog(), {"name": "ok", "tools": tools}, Overrides())
     assert config.tools["containerization"] == ("docker", "aws_ecs")
+
+
+def test_a_dumped_config_reads_back_as_the_same_config(tmp_path: Path) -> None:
+    catalog = default_catalog()
+    raw = {"name": "acme-dump", "description": "Quotes ' \" and: colons # and no",
+           "layers": ["mlops", "dataops"],
+           "tools": {"containerization": ["docker", "kubernetes"], "data_processing": "spark"}}
+    config = resolve(catalog, raw, Overrides())
+    path = tmp_path / "saved.yaml"
+    path.write_text(dump_config(config, path.name), encoding="utf-8")
+    assert resolve(catalog, read_config_file(path), Overrides()) == config
+    assert "opsgen new DEST --config saved.yaml" in path.read_text(encoding="utf-8")
+
+
+def test_preset_tools_check_aspect_and_tool_but_not_layers(tiny: Catalog) -> None:
+    assert preset_tools(tiny, ["ml=sklearn", "boxes=docker,k8s"]) == {
+        "ml": "sklearn", "boxes": ("docker", "k8s")}
+    with pytest.raises(ConfigError, match=r"^tools\.ci: 'jenkins' is not a tool"):
+        preset_tools(tiny, ["ci=jenkins"])
+    with pytest.raises(ConfigError, match=r"^tools\.nope: unknown aspect"):
+        preset_tools(tiny, ["nope=x"])

@@ -1,0 +1,88 @@
+"""`opsgen new` killed at any moment, and a disk that fills up: never half a project.
+
+SIGKILL cannot be caught, so the guarantee comes from how generation works: everything is
+rendered and committed in a scratch folder beside DEST, which one rename(2) moves into place.
+The tests kill real processes at delays spread over a whole run, measured first on this machine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clirun import child_env, opsgen_process, snapshot
+
+pytestmark = pytest.mark.e2e
+
+KILL_POINTS = 12  # kills spread evenly over one run's duration
+
+
+def project_files(project: Path) -> dict[str, bytes]:
+    return {k: v for k, v in snapshot(project).items() if not k.startswith(".git/")}
+
+
+def new(dest: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "opsgen", "new", str(dest), "--defaults"],
+        env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, bytes], float]]:
+    """A complete project of the same name, and how long one whole run takes here."""
+    root = tmp_path_factory.mktemp("reference")
+    assert opsgen_process("new", root / "warm-up", "--defaults").code == 0  # seeds the store
+    started = time.monotonic()
+    process = new(root / "svc")
+    assert process.wait(timeout=120) == 0
+    yield project_files(root / "svc"), time.monotonic() - started
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("point", range(KILL_POINTS))
+def test_sigkill_leaves_dest_absent_or_complete(
+    tmp_path: Path, reference: tuple[dict[str, bytes], float], point: int
+) -> None:
+    files, duration = reference
+    dest = tmp_path / "svc"
+    process = new(dest)
+    time.sleep(duration * (point + 0.5) / KILL_POINTS)
+    process.kill()
+    process.wait(timeout=30)
+    if dest.exists():  # the rename happened: the project is whole, and committed
+        assert project_files(dest) == files
+        log = subprocess.run(["git", "-C", str(dest), "log", "--oneline"], capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+        assert len(log) == 1
+        status = subprocess.run(["git", "-C", str(dest), "status", "--porcelain"],
+                                capture_output=True, text=True, check=True).stdout
+        assert status == ""
+    # Whatever the killed run left beside DEST is cleared by the next run in the same folder.
+    assert opsgen_process("new", tmp_path / "next", "--defaults").code == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names in (["next"], ["next", "svc"]), names
+
+
+def test_a_full_disk_is_one_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        run = opsgen_process("new", mount / "svc", "--defaults")
+        assert run.code == 1, run.out
+        lines = run.err.strip().splitlines()
+        assert len(lines) == 1, run.err
+        assert lines[0].startswith("opsgen: error: ") and "No space left on device" in lines[0]
+        assert list(mount.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
