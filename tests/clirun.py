@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -41,11 +42,21 @@ def opsgen(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Run:
     return Run(code, captured.out, captured.err)
 
 
-def opsgen_process(*args: str | Path, cwd: Path | None = None, stdin: int | None = None) -> Run:
-    """Run opsgen as a real process, the way a user does."""
+def opsgen_process(
+    *args: str | Path, cwd: Path | None = None, stdin: int | None = None,
+    source: Path | None = None, env: dict[str, str] | None = None,
+) -> Run:
+    """Run opsgen as a real process, the way a user does.
+
+    ``source`` runs the opsgen of another source checkout (see :func:`copy_source`) instead of
+    this one; ``env`` adds to the environment (e.g. a HOME of its own).
+    """
+    child = child_env()
+    if source is not None:
+        child["PYTHONPATH"] = os.pathsep.join([str(source / "src"), child["PYTHONPATH"]])
     result = subprocess.run(
         [sys.executable, "-m", "opsgen", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, check=False, env=child_env(),
+        capture_output=True, text=True, cwd=cwd, check=False, env={**child, **(env or {})},
         stdin=subprocess.DEVNULL if stdin is None else stdin,
     )
     return Run(result.returncode, result.stdout, result.stderr)
@@ -59,3 +70,52 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def tree(project: Path) -> dict[str, bytes]:
+    """A project's files and contents, without its repository: what two ways of making it share."""
+    return {k: v for k, v in snapshot(project).items() if not k.startswith(".git/")}
+
+
+def sh(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """Run a command that must succeed; its output."""
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def git_commit(repo: Path, message: str) -> None:
+    """Commit every change in ``repo``, as its user would."""
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "--no-verify", "-m", message, cwd=repo)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_source(dest: Path) -> Path:
+    """A copy of this checkout's opsgen (without its tests), to change and release on its own."""
+    files = sh("git", "ls-files", "-co", "--exclude-standard", cwd=ROOT).splitlines()
+    for name in files:
+        source = ROOT / name
+        if source.is_file() and not name.startswith("tests/"):
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+def set_version(src: Path, version: str) -> None:
+    """Give the opsgen of source checkout ``src`` another version."""
+    init = src / "src" / "opsgen" / "__init__.py"
+    text = init.read_text(encoding="utf-8")
+    start = text.index('__version__ = "')
+    end = text.index('"', start + 15)
+    init.write_text(text[:start] + f'__version__ = "{version}"' + text[end + 1:], encoding="utf-8")
+
+
+def release(src: Path) -> None:
+    """Record the templates of source checkout ``src`` as a released version, as a release does."""
+    sh(sys.executable, "-m", "opsgen.bundle", "release", cwd=src,
+       env={**os.environ, "PYTHONPATH": str(src / "src")})

@@ -60,8 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub.add_parser("schema", help="print the config's JSON Schema")
     update = sub.add_parser("update", help="bring a project to the installed templates")
     update.add_argument("project", nargs="?", type=Path, default=Path("."))
+    add = sub.add_parser("add", help="add a layer to an existing project")
+    add.add_argument("args", nargs="+", metavar="[PROJECT] LAYER")
     set_ = sub.add_parser("set", help="change tool choices of an existing project")
     set_.add_argument("args", nargs="+", metavar="[PROJECT] ASPECT=TOOL")
+    for command in (update, add, set_):
+        command.add_argument("--plan", action="store_true",
+                             help="change nothing; print what would happen to each file")
+        command.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -141,17 +147,34 @@ def _wizard(catalog: Any, dest: Path | None, overrides: Any, *, dry_run: bool) -
     return 0
 
 
-def _cmd_update(args: argparse.Namespace) -> int:
+def _report(report: Any, args: argparse.Namespace) -> int:
     from opsgen.report import print_update
+
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print_update(report)
+    # A plan that foresees conflicts did its job; only conflicts left in the project are exit 1.
+    return 1 if report.conflicts and report.applied else 0
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
     from opsgen.update import update_project
 
-    report = update_project(args.project)
-    print_update(report)
-    return 1 if report.conflicts else 0
+    return _report(update_project(args.project, plan=args.plan), args)
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from opsgen.update import add_layer
+
+    values: list[str] = args.args
+    if len(values) > 2:
+        raise UsageError(f"add: takes [PROJECT] LAYER, not {len(values)} arguments")
+    project = Path(values[0]) if len(values) == 2 else Path(".")
+    return _report(add_layer(project, values[-1], plan=args.plan), args)
 
 
 def _cmd_set(args: argparse.Namespace) -> int:
-    from opsgen.report import print_update
     from opsgen.update import set_tools
 
     values: list[str] = args.args
@@ -160,13 +183,11 @@ def _cmd_set(args: argparse.Namespace) -> int:
         project, values = Path(values[0]), values[1:]
     if not values:
         raise UsageError("set: give at least one ASPECT=TOOL")
-    report = set_tools(project, tuple(values))
-    print_update(report)
-    return 1 if report.conflicts else 0
+    return _report(set_tools(project, tuple(values), plan=args.plan), args)
 
 
 COMMANDS = {"new": _cmd_new, "catalog": _cmd_catalog, "config": _cmd_config,
-            "update": _cmd_update, "set": _cmd_set}
+            "update": _cmd_update, "add": _cmd_add, "set": _cmd_set}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

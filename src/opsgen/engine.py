@@ -67,6 +67,11 @@ def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
         raise GenerationError(f"rendering layer {layer} failed: {error}") from error
 
 
+def render_layer(source: TemplateSource, dst: Path, data: dict[str, Any], layer: str) -> None:
+    """Render one layer of the templates at ``source.ref`` with answers ``data`` into ``dst``."""
+    _copier_copy(source, dst, data, layer)
+
+
 def render_layers(
     config: ProjectConfig, dst: Path, layers: tuple[str, ...], progress: Progress | None = None
 ) -> None:

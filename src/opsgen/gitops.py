@@ -54,11 +54,102 @@ def init_and_commit(repo: Path, message: str, progress: Progress | None = None) 
 
 
 def is_clean(repo: Path) -> bool:
-    """Whether the work tree has no uncommitted changes (untracked files count)."""
-    return not git(repo, "status", "--porcelain")
+    """Whether the work tree has no uncommitted changes (untracked files count).
+
+    Without optional locks, git does not refresh the index on the way: asking leaves the
+    repository byte for byte as it was (``opsgen update --plan`` promises that).
+    """
+    return not git(repo, "--no-optional-locks", "status", "--porcelain")
 
 
-def changed_files(repo: Path) -> list[tuple[str, str]]:
-    """``(status, path)`` for every change in the work tree against HEAD, untracked included."""
-    status = git(repo, "status", "--porcelain", "--untracked-files=all", strip=False)
-    return [(line[:2], line[3:]) for line in status.splitlines()]
+def clone_head(repo: Path, dest: Path) -> str:
+    """Clone ``repo`` into ``dest`` with its HEAD checked out (detached); return HEAD's commit.
+
+    A local clone only reads ``repo``, so whatever happens in ``dest`` leaves it untouched.
+    """
+    head = git(repo, "rev-parse", "--verify", "HEAD")
+    git(dest.parent, "clone", "-q", "--no-checkout", str(repo), dest.name)
+    # Large files stay pointers: templates never own them, and fetching them could need a network.
+    git(dest, "checkout", "-q", "--detach", head, env={"GIT_LFS_SKIP_SMUDGE": "1"})
+    return head
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit every change in the work tree of a scratch clone; return the new commit."""
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "-c", f"user.email={FALLBACK_EMAIL}",
+        "-c", "user.name=opsgen", "commit", "-q", "--no-verify", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def unmerged_paths(repo: Path) -> set[str]:
+    """The paths whose index holds merge stages (copier records its conflicts that way)."""
+    out = git(repo, "ls-files", "-u", "-z", strip=False)
+    return {entry.split("\t", 1)[1] for entry in out.split("\0") if "\t" in entry}
+
+
+def tree_entries(repo: Path, rev: str) -> dict[str, str]:
+    """Every file of commit ``rev``: path -> ``"mode blob"`` (equal strings, equal files)."""
+    out = git(repo, "ls-tree", "-r", "-z", rev, strip=False)
+    entries = {}
+    for entry in filter(None, out.split("\0")):
+        meta, path = entry.split("\t", 1)
+        mode, _, blob = meta.split()
+        entries[path] = f"{mode} {blob}"
+    return entries
+
+
+def folder_entries(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (a scratch render), identified like :func:`tree_entries`."""
+    git(folder, "init", "-q")
+    git(folder, "add", "-A", "--force")
+    out = git(folder, "ls-files", "-s", "-z", strip=False)
+    entries = {}
+    for entry in filter(None, out.split("\0")):
+        meta, path = entry.split("\t", 1)
+        mode, blob, _stage = meta.split()
+        entries[path] = f"{mode} {blob}"
+    return entries
+
+
+def apply_changes(source: Path, base: str, final: str, repo: Path) -> None:
+    """Make ``repo``'s work tree (clean, at ``base``) hold ``source``'s commit ``final``.
+
+    The changes stay uncommitted for review. ``git apply`` is all or nothing.
+    """
+    patch = _git_bytes(source, "diff-tree", "-r", "-p", "--binary", "--no-renames", base, final)
+    if patch:
+        _git_bytes(repo, "apply", "--whitespace=nowarn", "-", input_=patch)
+
+
+def _git_bytes(repo: Path, *args: str, input_: bytes | None = None) -> bytes:
+    # Patches are bytes: a file in another encoding must reach the project unchanged.
+    try:
+        result = subprocess.run(["git", "-C", str(repo), *args], input=input_, check=True,
+                                capture_output=True)
+    except subprocess.CalledProcessError as error:
+        detail = error.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GenerationError(f"git {args[0]}: {detail[-1] if detail else 'failed'}") from None
+    return result.stdout
+
+
+def mark_conflicts(repo: Path, stages: dict[str, tuple[Path | None, Path | None]]) -> None:
+    """Record conflicts in the index as a merge would, so ``git commit -a`` refuses them.
+
+    ``stages`` maps each conflicted path to its file in the old and in the new template render
+    (stage 1, base, and 3, theirs); stage 2 is the user's committed version.
+    """
+    lines = []
+    for path, (old, new) in sorted(stages.items()):
+        current = git(repo, "ls-files", "-s", "--", path)
+        if not current:
+            continue
+        mode, blob, _ = current.split("\t", 1)[0].split()
+        lines.append(f"0 {'0' * 40}\t{path}")
+        lines.append(f"{mode} {blob} 2\t{path}")
+        for stage, render in ((1, old), (3, new)):
+            if render is not None and render.is_file():
+                written = git(repo, "hash-object", "-w", "--", str(render))
+                lines.append(f"{mode} {written} {stage}\t{path}")
+    if lines:
+        _git_bytes(repo, "update-index", "--index-info", input_=("\n".join(lines) + "\n").encode())

@@ -70,13 +70,27 @@ def _shown(path: Path) -> str:
 
 
 def print_update(report: UpdateReport) -> None:
-    """One line per changed file with its state, then a summary."""
-    for path, state in sorted(report.files.items()):
-        print(f"  {state:<9} {path}")
-    counts: dict[str, int] = {}
-    for state in report.files.values():
-        counts[state] = counts.get(state, 0) + 1
-    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no changes"
-    print(f"updated {report.project} to {report.version}: {summary}")
+    """One line per file the update changes or keeps deleted, then a summary with every count.
+
+    Unchanged files are only counted: listing the whole project would bury what matters.
+    """
+    from opsgen.changes import STATES
+
+    for path, state in sorted(report.files.items(), key=lambda i: (STATES.index(i[1]), i[0])):
+        if state != "unchanged":
+            print(f"  {state:<12} {path}")
+    counts = {s: n for s in STATES if (n := sum(v == s for v in report.files.values()))}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    if not set(counts) - {"unchanged", "kept-deleted"}:
+        summary = f"no changes ({summary})" if summary else "no changes"
+    versions = f"from {report.from_version} to {report.to_version}"
+    if report.applied:
+        print(f"updated {report.project} {versions}: {summary}")
+    else:
+        print(f"plan for {report.project} {versions}: {summary}; nothing was changed")
     if report.conflicts:
-        print("resolve the conflict markers in the files marked 'conflict', then commit")
+        listed = ", ".join(report.conflicts)
+        if report.applied:
+            print(f"conflicts left in {listed}: resolve them, `git add` them, then commit")
+        else:
+            print(f"would leave conflicts in {listed}")

@@ -1,57 +1,132 @@
-"""``opsgen update``: every layer of a project to the installed templates, reported per file."""
+"""``opsgen update``, ``add`` and ``set``: change a generated project, reported per file.
+
+Every operation runs in a scratch clone of the project. There each layer is updated by copier and
+committed (copier refuses a dirty repository, so the next layer needs the previous one committed),
+a new layer is rendered, and the result is compared with the templates before and after. Only
+then, unless it is a plan, do the changes reach the project: one all-or-nothing ``git apply`` to
+its work tree, left uncommitted for review. A failure before that leaves the project as it was.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from opsgen import __version__
-from opsgen.catalog import LAYER_ORDER, default_catalog
+from opsgen.catalog import BASE_LAYER, LAYER_ORDER, default_catalog
+from opsgen.changes import Versions, file_states
 from opsgen.config import Overrides, ProjectConfig, config_from_answers, resolve
-from opsgen.engine import answers_file, copier_update
+from opsgen.engine import answers_file, copier_update, render_layer
 from opsgen.errors import UsageError
-from opsgen.gitops import changed_files, is_clean
+from opsgen.gitops import (
+    apply_changes,
+    clone_head,
+    commit_all,
+    folder_entries,
+    git,
+    is_clean,
+    mark_conflicts,
+    tree_entries,
+    unmerged_paths,
+)
+from opsgen.store import TemplateSource, ensure_seeded
 
-CONFLICT_MARKER = "<<<<<<< before updating"
+_RELEASE = re.compile(r"v?(\d+(?:\.\d+)*)")
 
 
 @dataclass(frozen=True)
 class UpdateReport:
-    """Each changed file with its state: new, merged, conflict or removed."""
+    """What an update did (or, for a plan, would do) to each file of a project."""
 
     project: Path
-    version: str
+    from_version: str
+    to_version: str
     files: dict[str, str]
+    applied: bool = True
 
     @property
     def conflicts(self) -> list[str]:
         """The files left with conflict markers."""
         return sorted(path for path, state in self.files.items() if state == "conflict")
 
+    def to_json(self) -> dict[str, Any]:
+        """The report for machines (``--json``); its shape is documented in the README."""
+        return {
+            "project": str(self.project),
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "files": dict(sorted(self.files.items())),
+            "conflicts": self.conflicts,
+        }
 
-def layer_answer_files(project: Path) -> list[str]:
-    """The answers files of the project's layers, base layer first."""
-    names = [answers_file(layer) for layer in LAYER_ORDER]
-    return [name for name in names if (project / name).is_file()]
+
+@dataclass(frozen=True)
+class Change:
+    """What an operation asks of a project besides the installed templates."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)  # answers that change, every layer
+    new_layer: str | None = None
 
 
-def _state(project: Path, status: str, path: str) -> str:
-    if "D" in status:
-        return "removed"
-    if status in ("??", "A "):
-        return "new"
-    text = (project / path).read_text(encoding="utf-8", errors="replace")
-    return "conflict" if CONFLICT_MARKER in text else "merged"
+def update_project(project: Path, *, plan: bool = False) -> UpdateReport:
+    """Bring every layer to the installed templates; leave the changes uncommitted for review."""
+    project = project.resolve()
+    return _run(project, _updatable(project), Change(), plan=plan)
 
+
+def add_layer(project: Path, layer: str, *, plan: bool = False) -> UpdateReport:
+    """Add ``layer``: the shared files learn of it, then its own files are rendered."""
+    project = project.resolve()
+    catalog = default_catalog()
+    addable = [lid for lid in catalog.layer_ids if lid != BASE_LAYER and catalog.layer(lid).ready]
+    if layer not in catalog.layer_ids or layer not in [BASE_LAYER, *addable]:
+        raise UsageError(f"add: {layer!r} is not a layer; choose one of: {', '.join(addable)}")
+    layers = _updatable(project)
+    if layer in layers:
+        raise UsageError(f"{project}: already has the {layer} layer")
+    current = project_config(project)
+    added = resolve(catalog, {**_raw(current), "layers": [*current.layers, layer]}, Overrides())
+    return _run(project, layers, Change(data=added.answers(), new_layer=layer), plan=plan)
+
+
+def set_tools(project: Path, sets: tuple[str, ...], *, plan: bool = False) -> UpdateReport:
+    """Change tool choices of an existing project, validated like a new one, then re-render."""
+    project = project.resolve()
+    layers = _updatable(project)
+    current = project_config(project)
+    changed = resolve(default_catalog(), _raw(current), Overrides(sets=sets))
+    if changed.tools["version_control"] != current.tools["version_control"]:
+        raise UsageError(f"{project}: version_control cannot change on an existing project; "
+                         "convert the repository with your VCS's own tools instead")
+    data = {k: v for k, v in changed.answers().items() if k in dict(changed.tools)}
+    return _run(project, layers, Change(data=data), plan=plan)
+
+
+def project_config(project: Path) -> ProjectConfig:
+    """The config a project was generated with, read back from its base answers file."""
+    return config_from_answers(default_catalog(), _answers(project, BASE_LAYER))
+
+
+def _raw(config: ProjectConfig) -> dict[str, Any]:
+    tools = {k: list(v) if isinstance(v, tuple) else v for k, v in config.tools.items()}
+    return {"name": config.name, "description": config.description,
+            "layers": list(config.layers), "tools": tools}
+
+
+# --- checks: each refusal is one line, and comes before anything is written ---------------------
 
 def _updatable(project: Path) -> list[str]:
-    layers = layer_answer_files(project)
+    """The project's layers, base first, once it is shown that opsgen may change it."""
+    layers = [layer for layer in LAYER_ORDER if (project / answers_file(layer)).is_file()]
     if not layers:
         raise UsageError(f"{project}: no .copier-answers.yml; not a project made by opsgen")
-    vcs = _version_control(project)
+    vcs = str(_answers(project, layers[0]).get("version_control", "git"))
     if vcs != "git":
         raise UsageError(
             f"{project} uses {vcs}: copier update needs git; generate the new version with "
@@ -61,48 +136,133 @@ def _updatable(project: Path) -> list[str]:
         raise UsageError(f"{project}: updates need git (copier merges with it); run `git init`")
     if not is_clean(project):
         raise UsageError(f"{project}: has uncommitted changes; commit or stash them first")
+    for layer in layers:
+        answers = _answers(project, layer)
+        if not {"_commit", "_src_path"} <= set(answers):
+            raise UsageError(f"{answers_file(layer)}: records no template version "
+                             "(_commit, _src_path); copier cannot update it")
+        _refuse_newer(project, str(answers["_commit"]))
     return layers
 
 
-def _version_control(project: Path) -> str:
-    answers = yaml.safe_load((project / answers_file(LAYER_ORDER[0])).read_text(encoding="utf-8"))
-    value = answers.get("version_control", "git") if isinstance(answers, dict) else "git"
-    return str(value)
+def _release(text: str) -> tuple[int, ...] | None:
+    match = _RELEASE.match(text)
+    return tuple(int(part) for part in match.group(1).split(".")) if match else None
 
 
-def _report(project: Path) -> UpdateReport:
-    files = {path: _state(project, status, path) for status, path in changed_files(project)}
-    return UpdateReport(project=project, version=__version__, files=files)
+def _refuse_newer(project: Path, commit: str) -> None:
+    recorded, ours = _release(commit), _release(__version__)
+    if recorded is not None and ours is not None and recorded > ours:
+        made_by = ".".join(map(str, recorded))
+        raise UsageError(f"{project} was made by opsgen {made_by}, newer than this opsgen "
+                         f"{__version__}; upgrade opsgen")
 
 
-def update_project(project: Path) -> UpdateReport:
-    """Update every layer; leave the changes uncommitted for review."""
-    project = project.resolve()
-    for name in _updatable(project):
-        copier_update(project, name)
-    return _report(project)
+def _answers(project: Path, layer: str) -> dict[str, Any]:
+    path = project / answers_file(layer)
+    try:
+        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise UsageError(f"{path.name}: cannot be read as YAML ({error})") from None
+    if not isinstance(answers, dict):
+        raise UsageError(f"{path.name}: is not a mapping of answers")
+    return answers
 
 
-def project_config(project: Path) -> ProjectConfig:
-    """The config a project was generated with, read back from its base answers file."""
-    path = project / answers_file(LAYER_ORDER[0])
-    answers: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return config_from_answers(default_catalog(), answers)
+def _plain(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The questions' answers, without copier's own keys and the per-layer ``layer``."""
+    return {k: v for k, v in answers.items() if not k.startswith("_") and k != "layer"}
 
 
-def set_tools(project: Path, sets: tuple[str, ...]) -> UpdateReport:
-    """Change tool choices of an existing project, validated like a new one, then re-render."""
-    project = project.resolve()
-    layers = _updatable(project)
-    current = project_config(project)
-    raw = {"name": current.name, "description": current.description,
-           "layers": list(current.layers),
-           "tools": {k: list(v) if isinstance(v, tuple) else v for k, v in current.tools.items()}}
-    changed = resolve(default_catalog(), raw, Overrides(sets=sets))
-    if changed.tools["version_control"] != current.tools["version_control"]:
-        raise UsageError(f"{project}: version_control cannot change on an existing project; "
-                         "convert the repository with your VCS's own tools instead")
-    data = {k: v for k, v in changed.answers().items() if k in dict(changed.tools)}
-    for name in layers:
-        copier_update(project, name, data=data)
-    return _report(project)
+def _refuse_collisions(project: Path, before: Mapping[str, str], layer: str, new: Path) -> None:
+    # Copying a layer overwrites; a file of the user's at one of its paths would be lost.
+    clash = sorted(set(before) & set(folder_entries(new)) - {".git"})
+    if clash:
+        raise UsageError(f"{project}: {clash[0]} exists, and the {layer} layer writes it; "
+                         "move it away and commit first")
+
+
+# --- the operation: renders, the scratch clone, the report ---------------------------------------
+
+@dataclass(frozen=True)
+class _Renders:
+    """Each layer rendered from the templates the project was made from, and the installed ones."""
+
+    old: dict[str, Path]
+    new: dict[str, Path]
+
+    def entries(self, which: dict[str, Path]) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for folder in which.values():
+            merged.update(folder_entries(folder))
+        return merged
+
+    def file(self, which: dict[str, Path], path: str) -> Path | None:
+        return next((f / path for f in which.values() if (f / path).is_file()), None)
+
+
+def _render(project: Path, layers: list[str], change: Change, source: TemplateSource,
+            work: Path) -> _Renders:
+    old: dict[str, Path] = {}
+    new: dict[str, Path] = {}
+    for layer in layers:
+        answers = _answers(project, layer)
+        recorded = TemplateSource(src_path=str(answers["_src_path"]), ref=str(answers["_commit"]))
+        old[layer] = work / "old" / layer
+        render_layer(recorded, old[layer], _plain(answers), layer)
+        new[layer] = work / "new" / layer
+        render_layer(source, new[layer], {**_plain(answers), **change.data}, layer)
+    if change.new_layer is not None:
+        new[change.new_layer] = work / "new" / change.new_layer
+        render_layer(source, new[change.new_layer], dict(change.data), change.new_layer)
+    return _Renders(old=old, new=new)
+
+
+def _keep_edited_drops(clone: Path, base: str, before: Mapping[str, str],
+                       old: Mapping[str, str], new: Mapping[str, str]) -> set[str]:
+    """Restore the files the templates dropped but the user had edited; they are conflicts.
+
+    Copier deletes every file the new templates no longer have, edited or not. Git calls that a
+    modify/delete conflict, and so does opsgen: the user's version stays for them to decide.
+    """
+    edited = sorted(p for p in old if p not in new and p in before and before[p] != old[p])
+    if edited:
+        git(clone, "checkout", base, "--", *edited)
+    return set(edited)
+
+
+def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> UpdateReport:
+    source = ensure_seeded()
+    with tempfile.TemporaryDirectory(prefix="opsgen-update-") as tmp:
+        work = Path(tmp)
+        renders = _render(project, layers, change, source, work)
+        clone = work / "project"
+        base = clone_head(project, clone)
+        before = tree_entries(clone, base)
+        if change.new_layer is not None:
+            _refuse_collisions(project, before, change.new_layer, renders.new[change.new_layer])
+        old, new = renders.entries(renders.old), renders.entries(renders.new)
+        conflicts: set[str] = set()
+        for layer in layers:
+            copier_update(clone, answers_file(layer), data=dict(change.data))
+            conflicts |= unmerged_paths(clone)
+            commit_all(clone, f"opsgen: update the {layer} layer")
+        conflicts |= _keep_edited_drops(clone, base, before, old, new)
+        if change.new_layer is not None:
+            render_layer(source, clone, dict(change.data), change.new_layer)
+        final = commit_all(clone, "opsgen: the updated project")
+        versions = Versions(before=before, after=tree_entries(clone, final), old=old, new=new,
+                            conflicts=frozenset(conflicts))
+        report = UpdateReport(
+            project=project,
+            from_version=str(_answers(project, BASE_LAYER).get("_commit", "")),
+            to_version=str(_answers(clone, BASE_LAYER).get("_commit", "")),
+            files=file_states(versions),
+            applied=not plan,
+        )
+        if not plan:
+            apply_changes(clone, base, final, project)
+            mark_conflicts(project, {path: (renders.file(renders.old, path),
+                                            renders.file(renders.new, path))
+                                     for path in report.conflicts})
+    return report

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from clirun import opsgen, snapshot
+from clirun import opsgen, snapshot, tree
 
 from opsgen.catalog import default_catalog
 from opsgen.config import Overrides, resolve
@@ -37,10 +38,6 @@ def non_default_choices() -> list[tuple[str, ...]]:
     return cases + COMBINED
 
 
-def tree(project: Path) -> dict[str, bytes]:
-    return {k: v for k, v in snapshot(project).items() if not k.startswith(".git/")}
-
-
 @pytest.mark.parametrize("choices", non_default_choices(), ids=" ".join)
 def test_set_later_equals_choosing_at_start(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, choices: tuple[str, ...]
@@ -52,7 +49,8 @@ def test_set_later_equals_choosing_at_start(
     assert opsgen(capsys, "new", later, "--defaults").code == 0
     run = opsgen(capsys, "set", later, *choices)
     assert run.code == 0, run.err
-    assert "merged" in run.out or "new" in run.out or "removed" in run.out
+    states = {line.split()[0] for line in run.out.splitlines() if line.startswith("  ")}
+    assert states & {"updated", "merged", "new", "removed"}, run.out
     assert tree(later) == tree(at_start)
 
 
@@ -64,3 +62,21 @@ def test_set_rejects_what_new_rejects(capsys: pytest.CaptureFixture[str], tmp_pa
     assert run.code == 2
     assert run.err.startswith("opsgen: error: tools.continuous_integration:")
     assert snapshot(dest) == before
+
+
+def test_set_plan_changes_nothing_and_predicts_the_set(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults", "--layer", "mlops").code == 0
+    before = snapshot(dest)
+    choice = "continuous_integration=gitlab_ci"
+    plan = opsgen(capsys, "set", dest, choice, "--plan", "--json")
+    assert plan.code == 0, plan.err
+    assert snapshot(dest) == before
+    done = opsgen(capsys, "set", dest, choice, "--json")
+    assert done.code == 0, done.err
+    report = json.loads(done.out)
+    assert json.loads(plan.out) == report
+    assert report["files"][".github/workflows/ci.yml"] == "removed"
+    assert report["files"][".gitlab-ci.yml"] == "new"

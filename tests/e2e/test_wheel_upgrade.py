@@ -5,45 +5,18 @@ after opsgen is upgraded to a newer wheel whose templates changed, offline, also
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from clirun import copy_source, release, set_version, sh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 OLD, NEW = "9.0.0", "9.1.0"
 MARKER = "# template change shipped in 9.1.0"
-
-
-def sh(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
-                            text=True, check=False)
-    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def copy_source(dest: Path) -> Path:
-    files = sh("git", "ls-files", "-co", "--exclude-standard", cwd=ROOT).splitlines()
-    for name in files:
-        source = ROOT / name
-        if source.is_file() and not name.startswith("tests/"):
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    return dest
-
-
-def set_version(src: Path, version: str) -> None:
-    init = src / "src" / "opsgen" / "__init__.py"
-    text = init.read_text(encoding="utf-8")
-    start = text.index('__version__ = "')
-    end = text.index('"', start + 15)
-    init.write_text(text[:start] + f'__version__ = "{version}"' + text[end + 1:], encoding="utf-8")
 
 
 def build_wheel(src: Path, out: Path) -> Path:
@@ -59,8 +32,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     set_version(src, OLD)
     old = build_wheel(src, work / "old")
     # Release OLD: its templates join the released history that every later wheel ships.
-    sh(sys.executable, "-m", "opsgen.bundle", "release", cwd=src,
-       env={**os.environ, "PYTHONPATH": str(src / "src")})
+    release(src)
     makefile = next((src / "templates" / "devops").glob("Makefile*"))
     makefile.write_text(makefile.read_text(encoding="utf-8") + f"\n{MARKER}\n", encoding="utf-8")
     (src / "templates" / "devops" / "UPGRADING.md").write_text("# Upgrading\n", encoding="utf-8")

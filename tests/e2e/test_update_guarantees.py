@@ -1,0 +1,209 @@
+"""`opsgen update` across two template versions keeps the user's work and reports every file.
+
+Version 1 is this checkout's opsgen, released; version 2 is a copy whose templates changed a
+file in several places, added and removed files. A project with two layers is generated at
+version 1, edited and committed by its user, then updated by version 2: for real, and as a plan.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from clirun import Run, copy_source, git_commit, opsgen_process, release, set_version, sh, snapshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+OLD, NEW = "9.0.0", "9.1.0"
+USER_NOTE = "<!-- team notes: the on-call rota lives in the wiki -->"
+UPGRADING = "## Upgrading"
+MY_TEST = "\n\ndef test_our_own_case() -> None:\n    assert True\n"
+CONFLICTS = [".editorconfig", "tests/test_logs.py"]
+
+# What version 2 does to each file, seen from the project the user edited.
+EXPECTED = {
+    ".copier-answers.yml": "updated",
+    ".copier-answers.mlops.yml": "updated",
+    ".dockerignore": "updated",  # changed by the templates, untouched by the user
+    "README.md": "merged",  # the user wrote at the top, the templates at the bottom
+    ".editorconfig": "conflict",  # both changed the same line
+    "tests/test_logs.py": "conflict",  # the user added a test, the templates dropped the file
+    "UPGRADING.md": "new",
+    "docs/ml-upgrading.md": "new",  # the ML layer is updated too
+    "mk/README.md": "removed",
+    "docs/postmortem-template.md": "kept-deleted",  # deleted by the user, changed by the templates
+    "tests/__init__.py": "kept-deleted",  # deleted by the user, unchanged by the templates
+}
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, path
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Source checkouts of opsgen OLD and NEW; NEW ships OLD's templates as a release."""
+    work = tmp_path_factory.mktemp("sources")
+    v1 = copy_source(work / "v1")
+    set_version(v1, OLD)
+    release(v1)
+    v2 = work / "v2"
+    shutil.copytree(v1, v2, symlinks=True)
+    set_version(v2, NEW)
+    devops = v2 / "templates" / "devops"
+    append(devops / "README.md.jinja", f"\n{UPGRADING}\n\nRun `opsgen update` after upgrading.\n")
+    replace_once(devops / ".editorconfig", "indent_size = 4", "indent_size = 2")
+    append(devops / "docs" / "postmortem-template.md", "\n## Follow-up owners\n")
+    append(next(devops.glob("*.dockerignore*")), "*.log\n")
+    (devops / "mk" / "README.md").unlink()
+    (devops / "tests" / "test_logs.py.jinja").unlink()
+    (devops / "UPGRADING.md").write_text("# Upgrading\n", encoding="utf-8")
+    (v2 / "templates" / "mlops" / "docs" / "ml-upgrading.md").write_text(
+        "# Upgrading the ML layer\n", encoding="utf-8")
+    return v1, v2
+
+
+@dataclass(frozen=True)
+class Scenario:
+    project: Path
+    home: dict[str, str]
+    new: Path  # the source checkout of the newer opsgen
+
+    def update(self, *args: str) -> Run:
+        return opsgen_process("update", self.project, *args, source=self.new, env=self.home)
+
+
+def edited_project(tmp_path: Path, sources: tuple[Path, Path]) -> Scenario:
+    """A project with two layers made by OLD, with the user's edits and deletions committed."""
+    old, new = sources
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home)}
+    project = tmp_path / "svc"
+    made = opsgen_process("new", project, "--defaults", "--layer", "mlops", source=old, env=env)
+    assert made.code == 0, made.err
+    readme = project / "README.md"
+    readme.write_text(f"{USER_NOTE}\n{readme.read_text(encoding='utf-8')}", encoding="utf-8")
+    replace_once(project / ".editorconfig", "indent_size = 4", "indent_size = 8")
+    append(project / "tests" / "test_logs.py", MY_TEST)
+    sh("git", "rm", "-q", "docs/postmortem-template.md", "tests/__init__.py", cwd=project)
+    git_commit(project, "Our notes, our indentation; we keep postmortems elsewhere")
+    return Scenario(project=project, home=env, new=new)
+
+
+def listed(run: Run) -> dict[str, str]:
+    """The files a text report lists, with their states."""
+    rows = [line.split() for line in run.out.splitlines() if line.startswith("  ")]
+    return {path: state for state, path in rows}
+
+
+def test_plan_changes_nothing_and_predicts_the_update(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    before = snapshot(scenario.project)  # the work tree, the index, HEAD and every object
+    plan = scenario.update("--plan", "--json")
+    assert plan.code == 0, plan.err
+    assert snapshot(scenario.project) == before
+
+    done = scenario.update("--json")
+    assert done.code == 1, done.err
+    predicted, happened = json.loads(plan.out), json.loads(done.out)
+    assert predicted == happened
+    assert happened["project"] == str(scenario.project)
+    assert (happened["from_version"], happened["to_version"]) == (f"v{OLD}", f"v{NEW}")
+    assert happened["conflicts"] == CONFLICTS
+    changed = {p: s for p, s in happened["files"].items() if s != "unchanged"}
+    assert changed == EXPECTED
+    assert "Makefile" in happened["files"]  # unchanged files are listed for machines
+
+
+def test_text_plan_lists_the_changes_and_counts_the_rest(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    plan = scenario.update("--plan")
+    assert plan.code == 0, plan.err
+    assert listed(plan) == EXPECTED
+    summary = plan.out.splitlines()[-2]
+    assert summary.startswith(f"plan for {scenario.project} from v{OLD} to v{NEW}: 2 conflict,")
+    assert " unchanged; nothing was changed" in summary
+    assert plan.out.splitlines()[-1] == f"would leave conflicts in {', '.join(CONFLICTS)}"
+
+
+def test_user_edits_survive_and_a_clash_is_a_reported_conflict(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    done = scenario.update()
+    assert done.code == 1, done.out + done.err
+    assert listed(done) == EXPECTED
+    assert done.out.splitlines()[-1].startswith(f"conflicts left in {', '.join(CONFLICTS)}:")
+
+    readme = (scenario.project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(USER_NOTE) and UPGRADING in readme  # both edits kept
+
+    editorconfig = (scenario.project / ".editorconfig").read_text(encoding="utf-8")
+    assert "<<<<<<< before updating" in editorconfig
+    assert "indent_size = 8" in editorconfig and "indent_size = 2" in editorconfig
+    # Recorded as a merge conflict, so `git commit -a` refuses the markers.
+    status = sh("git", "status", "--porcelain", cwd=scenario.project).splitlines()
+    assert "UU .editorconfig" in status
+    # A file the templates dropped keeps the user's edit, as git's modify/delete conflict.
+    test_logs = scenario.project / "tests" / "test_logs.py"
+    assert test_logs.read_text(encoding="utf-8").endswith(MY_TEST)
+    assert "UD tests/test_logs.py" in status
+    assert "*.log" in (scenario.project / ".dockerignore").read_text(encoding="utf-8")
+    assert (scenario.project / "UPGRADING.md").is_file()
+    assert (scenario.project / "docs" / "ml-upgrading.md").is_file()
+    assert not (scenario.project / "mk" / "README.md").exists()
+
+
+def test_a_deleted_file_stays_deleted_and_is_reported(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    done = scenario.update()
+    states = listed(done)
+    for path in ("docs/postmortem-template.md", "tests/__init__.py"):
+        assert states[path] == "kept-deleted"
+        assert not (scenario.project / path).exists()
+
+
+def test_an_update_without_template_changes_reports_only_unchanged(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    assert scenario.update().code == 1
+    sh("git", "checkout", "--theirs", ".editorconfig", cwd=scenario.project)
+    git_commit(scenario.project, "Take the new indentation, keep our log test")
+    again = scenario.update("--json")
+    assert again.code == 0, again.err
+    report = json.loads(again.out)
+    assert set(report["files"].values()) <= {"unchanged", "kept-deleted"}
+    assert sh("git", "status", "--porcelain", cwd=scenario.project) == ""
+
+
+def test_an_older_opsgen_refuses_a_project_of_a_newer_one(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    old, new = sources
+    env = {"HOME": str(tmp_path)}
+    project = tmp_path / "svc"
+    assert opsgen_process("new", project, "--defaults", source=new, env=env).code == 0
+    before = snapshot(project)
+    for command in (("update",), ("add", "mlops"), ("set", "incident_management=slack")):
+        run = opsgen_process(command[0], project, *command[1:], source=old, env=env)
+        assert run.code == 2
+        assert run.err == (f"opsgen: error: {project} was made by opsgen {NEW}, newer than this "
+                           f"opsgen {OLD}; upgrade opsgen\n")
+        assert snapshot(project) == before
