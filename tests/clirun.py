@@ -51,15 +51,29 @@ def opsgen_process(
     ``source`` runs the opsgen of another source checkout (see :func:`copy_source`) instead of
     this one; ``env`` adds to the environment (e.g. a HOME of its own).
     """
-    child = child_env()
-    if source is not None:
-        child["PYTHONPATH"] = os.pathsep.join([str(source / "src"), child["PYTHONPATH"]])
     result = subprocess.run(
         [sys.executable, "-m", "opsgen", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, check=False, env={**child, **(env or {})},
+        capture_output=True, text=True, cwd=cwd, check=False, env=_process_env(source, env),
         stdin=subprocess.DEVNULL if stdin is None else stdin,
     )
     return Run(result.returncode, result.stdout, result.stderr)
+
+
+def spawn_opsgen(
+    *args: str | Path, source: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start opsgen as a real process and return at once (to kill it mid-way); output dropped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "opsgen", *map(str, args)], env=_process_env(source, env),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def _process_env(source: Path | None, env: dict[str, str] | None) -> dict[str, str]:
+    child = child_env()
+    if source is not None:
+        child["PYTHONPATH"] = os.pathsep.join([str(source / "src"), child["PYTHONPATH"]])
+    return {**child, **(env or {})}
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

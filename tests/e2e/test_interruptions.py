@@ -1,5 +1,7 @@
 """`opsgen new` killed at any moment, and a disk that fills up: never half a project.
 
+(`opsgen update` killed at any moment: tests/e2e/test_update_guarantees.py.)
+
 SIGKILL cannot be caught, so the guarantee comes from how generation works: everything is
 rendered and committed in a scratch folder beside DEST, which one rename(2) moves into place.
 The tests kill real processes at delays spread over a whole run, measured first on this machine.
@@ -9,13 +11,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clirun import child_env, opsgen_process, snapshot
+from clirun import opsgen_process, snapshot, spawn_opsgen
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +28,7 @@ def project_files(project: Path) -> dict[str, bytes]:
 
 
 def new(dest: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "opsgen", "new", str(dest), "--defaults"],
-        env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return spawn_opsgen("new", dest, "--defaults")
 
 
 @pytest.fixture(scope="module")

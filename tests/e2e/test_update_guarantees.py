@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from clirun import Run, copy_source, git_commit, opsgen_process, release, set_version, sh, snapshot
+from clirun import (
+    Run,
+    copy_source,
+    git_commit,
+    opsgen_process,
+    release,
+    set_version,
+    sh,
+    snapshot,
+    spawn_opsgen,
+    tree,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -207,3 +219,41 @@ def test_an_older_opsgen_refuses_a_project_of_a_newer_one(
         assert run.err == (f"opsgen: error: {project} was made by opsgen {NEW}, newer than this "
                            f"opsgen {OLD}; upgrade opsgen\n")
         assert snapshot(project) == before
+
+
+KILL_POINTS = 6  # kills spread evenly over one update's duration
+
+
+@pytest.fixture(scope="module")
+def update_seconds(tmp_path_factory: pytest.TempPathFactory, sources: tuple[Path, Path]) -> float:
+    """How long the whole update of the scenario takes on this machine."""
+    scenario = edited_project(tmp_path_factory.mktemp("timed"), sources)
+    started = time.monotonic()
+    assert scenario.update().code == 1
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("point", range(KILL_POINTS))
+def test_a_killed_update_loses_no_commit_and_git_restores_the_project(
+    tmp_path: Path, sources: tuple[Path, Path], update_seconds: float, point: int
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    project = scenario.project
+    head = sh("git", "rev-parse", "HEAD", cwd=project)
+    committed = tree(project)
+    process = spawn_opsgen("update", project, source=scenario.new, env=scenario.home)
+    time.sleep(update_seconds * (point + 0.5) / KILL_POINTS)
+    process.kill()
+    process.wait(timeout=30)
+    # No commit is lost or added, and the repository is sound.
+    assert sh("git", "rev-parse", "HEAD", cwd=project) == head
+    sh("git", "fsck", "--no-progress", cwd=project)
+    # The way back, as the README says: drop a lock git may have held, then reset and clean.
+    (project / ".git" / "index.lock").unlink(missing_ok=True)
+    sh("git", "reset", "-q", "--hard", cwd=project)
+    sh("git", "clean", "-fdq", cwd=project)
+    assert tree(project) == committed
+    # And the update then runs to its end as if nothing had happened.
+    done = scenario.update()
+    assert done.code == 1, done.err
+    assert listed(done) == EXPECTED
