@@ -1,7 +1,8 @@
 """`opsgen update` across two template versions keeps the user's work and reports every file.
 
 Version 1 is this checkout's opsgen, released; version 2 is a copy whose templates changed a
-file in several places, added and removed files. A project with two layers is generated at
+file in several places, added, removed and renamed files, changed a default and asked a new
+question. A project with two layers is generated at
 version 1, edited and committed by its user, then updated by version 2: for real, and as a plan.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from clirun import (
     Run,
     copy_source,
@@ -48,7 +50,12 @@ EXPECTED = {
     "mk/README.md": "removed",
     "docs/postmortem-template.md": "kept-deleted",  # deleted by the user, changed by the templates
     "tests/__init__.py": "kept-deleted",  # deleted by the user, unchanged by the templates
+    ".github/pull_request_template.md": "removed",  # renamed by the templates
+    ".github/PULL_REQUEST_TEMPLATE.md": "new",
 }
+# Version 2's new question, its default, and where a template uses it.
+NEW_QUESTION, NEW_DEFAULT = "oncall_channel", "#ops-oncall"
+ONCALL_LINE = "On call: " + NEW_DEFAULT
 
 
 def append(path: Path, text: str) -> None:
@@ -81,6 +88,20 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     (devops / "UPGRADING.md").write_text("# Upgrading\n", encoding="utf-8")
     (v2 / "templates" / "mlops" / "docs" / "ml-upgrading.md").write_text(
         "# Upgrading the ML layer\n", encoding="utf-8")
+    github = devops / "{% if version_control == 'git' %}.github{% endif %}"
+    def when_git(name: str) -> str:
+        return "{% if version_control == 'git' %}" + name + "{% endif %}"
+
+    (github / when_git("pull_request_template.md")).rename(
+        github / when_git("PULL_REQUEST_TEMPLATE.md"))
+    # A changed default (projects keep their recorded answer) and a new question (its default).
+    questions = yaml.safe_load((v2 / "copier.yml").read_text(encoding="utf-8"))
+    assert questions["incident_management"]["default"] == "email"
+    questions["incident_management"]["default"] = "slack"
+    questions[NEW_QUESTION] = {"type": "str", "help": "Chat channel of the on-call rota",
+                               "default": NEW_DEFAULT}
+    (v2 / "copier.yml").write_text(yaml.safe_dump(questions, sort_keys=False), encoding="utf-8")
+    append(devops / "README.md.jinja", "\nOn call: {{ " + NEW_QUESTION + " }}\n")
     return v1, v2
 
 
@@ -178,6 +199,24 @@ def test_user_edits_survive_and_a_clash_is_a_reported_conflict(
     assert (scenario.project / "UPGRADING.md").is_file()
     assert (scenario.project / "docs" / "ml-upgrading.md").is_file()
     assert not (scenario.project / "mk" / "README.md").exists()
+
+
+def test_a_new_question_takes_its_default_and_a_changed_default_keeps_the_answer(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    assert scenario.update().code == 1
+    for name in (".copier-answers.yml", ".copier-answers.mlops.yml"):
+        answers = yaml.safe_load((scenario.project / name).read_text(encoding="utf-8"))
+        assert answers[NEW_QUESTION] == NEW_DEFAULT
+        assert answers["incident_management"] == "email"  # recorded; the new default is slack
+    readme = (scenario.project / "README.md").read_text(encoding="utf-8")
+    assert ONCALL_LINE in readme
+    alertmanager = (scenario.project / "monitoring/alertmanager/alertmanager.yml").read_text(
+        encoding="utf-8")
+    assert "slack_configs" not in alertmanager and "email_configs" in alertmanager
+    github = scenario.project / ".github"
+    assert sorted(p.name for p in github.glob("*.md")) == ["PULL_REQUEST_TEMPLATE.md"]
 
 
 def test_a_deleted_file_stays_deleted_and_is_reported(
