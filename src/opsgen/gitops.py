@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,3 +154,28 @@ def mark_conflicts(repo: Path, stages: dict[str, tuple[Path | None, Path | None]
                 lines.append(f"{mode} {written} {stage}\t{path}")
     if lines:
         _git_bytes(repo, "update-index", "--index-info", input_=("\n".join(lines) + "\n").encode())
+
+
+def file_at(repo: Path, rev: str, path: str) -> bytes:
+    """The bytes of ``path`` in commit ``rev`` of ``repo``."""
+    return _git_bytes(repo, "show", f"{rev}:{path}")
+
+
+def merge_file(
+    current: Path, base: Path | None, other: bytes, labels: tuple[str, str, str]
+) -> bool:
+    """3-way merge ``other``'s changes from ``base`` into ``current`` (in place), as git does.
+
+    ``labels`` name current, base and other in conflict markers. True if conflicts were left.
+    """
+    with tempfile.TemporaryDirectory(prefix="opsgen-merge-") as tmp:
+        theirs, empty = Path(tmp) / "theirs", Path(tmp) / "base"
+        theirs.write_bytes(other)
+        empty.write_bytes(b"")
+        args = ["git", "merge-file", "-L", labels[0], "-L", labels[1], "-L", labels[2],
+                str(current), str(base if base is not None else empty), str(theirs)]
+        result = subprocess.run(args, capture_output=True, check=False)
+    if result.returncode < 0 or result.returncode > 127:
+        detail = result.stderr.decode("utf-8", "replace").strip()
+        raise GenerationError(f"git merge-file: {detail or 'failed'}")
+    return result.returncode > 0

@@ -9,7 +9,6 @@ its work tree, left uncommitted for review. A failure before that leaves the pro
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,16 +27,17 @@ from opsgen.gitops import (
     apply_changes,
     clone_head,
     commit_all,
+    file_at,
     folder_entries,
     git,
     is_clean,
     mark_conflicts,
+    merge_file,
     tree_entries,
     unmerged_paths,
 )
+from opsgen.migrations import Migration, migrate_answers, moved_files, pending, release
 from opsgen.store import TemplateSource, ensure_seeded
-
-_RELEASE = re.compile(r"v?(\d+(?:\.\d+)*)")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,9 @@ def set_tools(project: Path, sets: tuple[str, ...], *, plan: bool = False) -> Up
 
 def project_config(project: Path) -> ProjectConfig:
     """The config a project was generated with, read back from its base answers file."""
-    return config_from_answers(default_catalog(), _answers(project, BASE_LAYER))
+    answers = _answers(project, BASE_LAYER)
+    migrations = pending(str(answers.get("_commit", "")), __version__)
+    return config_from_answers(default_catalog(), migrate_answers(answers, migrations))
 
 
 def _raw(config: ProjectConfig) -> dict[str, Any]:
@@ -145,13 +147,8 @@ def _updatable(project: Path) -> list[str]:
     return layers
 
 
-def _release(text: str) -> tuple[int, ...] | None:
-    match = _RELEASE.match(text)
-    return tuple(int(part) for part in match.group(1).split(".")) if match else None
-
-
 def _refuse_newer(project: Path, commit: str) -> None:
-    recorded, ours = _release(commit), _release(__version__)
+    recorded, ours = release(commit), release(__version__)
     if recorded is not None and ours is not None and recorded > ours:
         made_by = ".".join(map(str, recorded))
         raise UsageError(f"{project} was made by opsgen {made_by}, newer than this opsgen "
@@ -202,7 +199,7 @@ class _Renders:
 
 
 def _render(project: Path, layers: list[str], change: Change, source: TemplateSource,
-            work: Path) -> _Renders:
+            work: Path, migrations: tuple[Migration, ...]) -> _Renders:
     old: dict[str, Path] = {}
     new: dict[str, Path] = {}
     for layer in layers:
@@ -211,11 +208,39 @@ def _render(project: Path, layers: list[str], change: Change, source: TemplateSo
         old[layer] = work / "old" / layer
         render_layer(recorded, old[layer], _plain(answers), layer)
         new[layer] = work / "new" / layer
-        render_layer(source, new[layer], {**_plain(answers), **change.data}, layer)
+        migrated = migrate_answers(_plain(answers), migrations)
+        render_layer(source, new[layer], {**migrated, **change.data}, layer)
     if change.new_layer is not None:
         new[change.new_layer] = work / "new" / change.new_layer
         render_layer(source, new[change.new_layer], dict(change.data), change.new_layer)
     return _Renders(old=old, new=new)
+
+
+def _renamed(answers: Mapping[str, Any], migrations: tuple[Migration, ...]) -> dict[str, Any]:
+    """The answers a migration renames, under their new names, for copier's new render."""
+    plain = _plain(answers)
+    migrated = migrate_answers(plain, migrations)
+    return {key: value for key, value in migrated.items() if plain.get(key) != value}
+
+
+def _carry_moved(clone: Path, base: str, before: Mapping[str, str], renders: _Renders,
+                 moves: Mapping[str, str]) -> set[str]:
+    """Carry the user's edits of each moved file to its new path; the paths left in conflict.
+
+    Base: the old templates' file; ours: the installed templates' file at its new path, as copier
+    wrote it; theirs: the user's committed file at the old path.
+    """
+    conflicts = set()
+    for old_path, new_path in moves.items():
+        target = clone / new_path
+        if old_path not in before or new_path in before or not target.is_file():
+            continue
+        users = file_at(clone, base, old_path)
+        labels = ("installed templates", "templates before", "your edits")
+        if merge_file(target, renders.file(renders.old, old_path), users, labels):
+            conflicts.add(new_path)
+        (clone / old_path).unlink(missing_ok=True)
+    return conflicts
 
 
 def _keep_edited_drops(clone: Path, base: str, before: Mapping[str, str],
@@ -235,7 +260,8 @@ def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> Upd
     source = ensure_seeded()
     with tempfile.TemporaryDirectory(prefix="opsgen-update-") as tmp:
         work = Path(tmp)
-        renders = _render(project, layers, change, source, work)
+        migrations = pending(str(_answers(project, BASE_LAYER).get("_commit", "")), __version__)
+        renders = _render(project, layers, change, source, work, migrations)
         clone = work / "project"
         base = clone_head(project, clone)
         before = tree_entries(clone, base)
@@ -244,10 +270,14 @@ def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> Upd
         old, new = renders.entries(renders.old), renders.entries(renders.new)
         conflicts: set[str] = set()
         for layer in layers:
-            copier_update(clone, answers_file(layer), data=dict(change.data))
+            renamed = _renamed(_answers(project, layer), migrations)
+            copier_update(clone, answers_file(layer), data={**renamed, **change.data})
             conflicts |= unmerged_paths(clone)
             commit_all(clone, f"opsgen: update the {layer} layer")
-        conflicts |= _keep_edited_drops(clone, base, before, old, new)
+        moves = moved_files(migrations)
+        conflicts |= _carry_moved(clone, base, before, renders, moves)
+        kept = {path: entry for path, entry in old.items() if path not in moves}
+        conflicts |= _keep_edited_drops(clone, base, before, kept, new)
         if change.new_layer is not None:
             render_layer(source, clone, dict(change.data), change.new_layer)
         final = commit_all(clone, "opsgen: the updated project")

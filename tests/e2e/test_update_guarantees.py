@@ -296,3 +296,92 @@ def test_a_killed_update_loses_no_commit_and_git_restores_the_project(
     done = scenario.update()
     assert done.code == 1, done.err
     assert listed(done) == EXPECTED
+
+
+# --- migrations: a renamed answer and a moved file, without --trust --------------------------------
+
+MIGRATED = "9.0.1"
+POSTMORTEM, MOVED_TO = "docs/postmortem-template.md", "docs/incidents/postmortem-template.md"
+TEMPLATE_LINE = "> Copy this file for each incident."
+USER_LINE = "Our follow-up owner is the on-call lead."
+
+
+@pytest.fixture(scope="module")
+def migrated_source(sources: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """opsgen MIGRATED: OLD renamed the answer incident_management to alert_routing (in copier.yml,
+    the catalog and every template) and moved the postmortem template, with migrations saying so."""
+    v3 = tmp_path_factory.mktemp("migrated") / "v3"
+    shutil.copytree(sources[0], v3, symlinks=True)
+    set_version(v3, MIGRATED)
+    for path in [v3 / "copier.yml", v3 / "src/opsgen/catalog.yaml",
+                 *(p for p in (v3 / "templates").rglob("*") if p.is_file())]:
+        text = path.read_text(encoding="utf-8")
+        if "incident_management" in text:
+            path.write_text(text.replace("incident_management", "alert_routing"), encoding="utf-8")
+    docs = v3 / "templates" / "devops" / "docs"
+    (docs / "incidents").mkdir()
+    moved = docs / "incidents" / "postmortem-template.md"
+    (docs / "postmortem-template.md").rename(moved)
+    moved.write_text(f"{TEMPLATE_LINE}\n\n{moved.read_text(encoding='utf-8')}", encoding="utf-8")
+    migrations = v3 / "src" / "opsgen" / "migrations.py"
+    replace_once(migrations, "MIGRATIONS: tuple[Migration, ...] = ()", (
+        "MIGRATIONS: tuple[Migration, ...] = (\n"
+        f"    Migration(version={MIGRATED!r}, answers={{'incident_management': 'alert_routing'}},\n"
+        f"              files={{{POSTMORTEM!r}: {MOVED_TO!r}}}),\n)"))
+    return v3
+
+
+def test_migrations_carry_a_renamed_answer_and_a_moved_files_edits(
+    tmp_path: Path, sources: tuple[Path, Path], migrated_source: Path
+) -> None:
+    env = {"HOME": str(tmp_path / "home")}
+    (tmp_path / "home").mkdir()
+    project = tmp_path / "svc"
+    made = opsgen_process("new", project, "--defaults", "--set", "incident_management=slack",
+                          source=sources[0], env=env)
+    assert made.code == 0, made.err
+    append(project / POSTMORTEM, f"\n{USER_LINE}\n")
+    git_commit(project, "Who follows up")
+
+    done = opsgen_process("update", project, "--json", source=migrated_source, env=env)
+    assert done.code == 0, done.out + done.err
+    files = json.loads(done.out)["files"]
+    assert (files[POSTMORTEM], files[MOVED_TO]) == ("removed", "new")
+    # The user's edit moved with the file, next to the templates' own change to it.
+    moved = (project / MOVED_TO).read_text(encoding="utf-8")
+    assert moved.startswith(TEMPLATE_LINE) and USER_LINE in moved and "<<<<<<<" not in moved
+    assert not (project / POSTMORTEM).exists()
+    # The renamed answer kept the user's choice: Slack, not the new key's default (email).
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["alert_routing"] == "slack" and "incident_management" not in answers
+    alertmanager = project / "monitoring" / "alertmanager" / "alertmanager.yml"
+    assert "slack_configs" in alertmanager.read_text(encoding="utf-8")
+    assert files.get("monitoring/alertmanager/alertmanager.yml", "unchanged") == "unchanged"
+
+
+def test_without_those_migrations_the_choice_and_the_edit_would_not_carry(
+    tmp_path: Path, sources: tuple[Path, Path], migrated_source: Path
+) -> None:
+    # The control: the same release without its migrations loses the rename and the move.
+    bare = tmp_path / "bare"
+    shutil.copytree(migrated_source, bare, symlinks=True)
+    migrations = bare / "src" / "opsgen" / "migrations.py"
+    text = migrations.read_text(encoding="utf-8")
+    start = text.index("MIGRATIONS: tuple[Migration, ...] = (")
+    end = text.index("\n)", start) + 2
+    migrations.write_text(text[:start] + "MIGRATIONS: tuple[Migration, ...] = ()" + text[end:],
+                          encoding="utf-8")
+    env = {"HOME": str(tmp_path / "home")}
+    (tmp_path / "home").mkdir()
+    project = tmp_path / "svc"
+    made = opsgen_process("new", project, "--defaults", "--set", "incident_management=slack",
+                          source=sources[0], env=env)
+    assert made.code == 0, made.err
+    append(project / POSTMORTEM, f"\n{USER_LINE}\n")
+    git_commit(project, "Who follows up")
+    done = opsgen_process("update", project, "--json", source=bare, env=env)
+    files = json.loads(done.out)["files"]
+    assert files[POSTMORTEM] == "conflict"  # edited, and dropped by the templates
+    assert USER_LINE not in (project / MOVED_TO).read_text(encoding="utf-8")
+    alertmanager = project / "monitoring" / "alertmanager" / "alertmanager.yml"
+    assert "slack_configs" not in alertmanager.read_text(encoding="utf-8")
