@@ -9,6 +9,7 @@ version 1, edited and committed by its user, then updated by version 2: for real
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -217,6 +218,25 @@ def test_a_new_question_takes_its_default_and_a_changed_default_keeps_the_answer
     assert "slack_configs" not in alertmanager and "email_configs" in alertmanager
     github = scenario.project / ".github"
     assert sorted(p.name for p in github.glob("*.md")) == ["PULL_REQUEST_TEMPLATE.md"]
+
+
+def test_plain_copier_update_works_layer_by_layer(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    scenario = edited_project(tmp_path, sources)
+    project, env = scenario.project, {**os.environ, **scenario.home}
+    # Any update by the newer opsgen (a plan changes nothing) puts its templates in the store.
+    assert scenario.update("--plan").code == 0
+    sh("copier", "update", "--defaults", cwd=project, env=env)
+    git_commit(project, "Base layer updated by copier")
+    sh("copier", "update", "--defaults", "-a", ".copier-answers.mlops.yml", cwd=project, env=env)
+    git_commit(project, "ML layer updated by copier")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(USER_NOTE) and UPGRADING in readme
+    assert (project / "UPGRADING.md").is_file() and (project / "docs/ml-upgrading.md").is_file()
+    for name in (".copier-answers.yml", ".copier-answers.mlops.yml"):
+        answers = yaml.safe_load((project / name).read_text(encoding="utf-8"))
+        assert answers["_commit"] == f"v{NEW}"
 
 
 def test_a_deleted_file_stays_deleted_and_is_reported(
