@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opsgen import rendercache
 from opsgen.catalog import BASE_LAYER, default_catalog
 from opsgen.config import ProjectConfig
 from opsgen.errors import GenerationError, UsageError
-from opsgen.gitops import Progress, tell
+from opsgen.gitops import Progress, git, tell, tree_entries
+from opsgen.rendercache import RenderKey
 from opsgen.store import TemplateSource, ensure_seeded
 from opsgen.vcs import METADATA_DIRS, record, start_hint
 
@@ -74,12 +76,26 @@ def render_layer(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
 
 def render_layers(
     config: ProjectConfig, dst: Path, layers: tuple[str, ...], progress: Progress | None = None
-) -> None:
-    """Render the given layers of ``config`` into ``dst``."""
+) -> TemplateSource:
+    """Render the given layers of ``config`` into ``dst``; return the templates rendered."""
     source = ensure_seeded()
     for layer in layers:
         tell(progress, f"render the {default_catalog().layer(layer).title} layer")
         _copier_copy(source, dst, config.answers(), layer)
+    return source
+
+
+def _remember(source: TemplateSource, config: ProjectConfig, repo: Path) -> None:
+    """Cache the render just committed to ``repo``, so the first ``opsgen update`` needs none.
+
+    Keyed as an update keys it (each layer with the project's answers), and read off the commit:
+    layers rendered one over the other leave the files that separate renders merged give.
+    """
+    if git(repo, "ls-files", "-z", "--others", "--ignored", "--exclude-standard"):
+        return  # a rendered file the commit lacks: only a render lists it, so leave it to one
+    key = RenderKey(src_path=source.src_path, ref=source.ref,
+                    layers=tuple((layer, config.answers()) for layer in config.layers))
+    rendercache.save(key, tree_entries(repo, "HEAD"))
 
 
 def _listing(root: Path) -> tuple[str, ...]:
@@ -153,9 +169,11 @@ def generate(
     parent.mkdir(parents=True, exist_ok=True)
     with _scratch(parent) as tmp:
         staged = tmp / "project"
-        render_layers(config, staged, config.layers, progress)
+        source = render_layers(config, staged, config.layers, progress)
         vcs = str(config.tools["version_control"])
         committed = record(vcs, staged, f"Generate {config.name} with opsgen", progress)
+        if committed and vcs == "git":  # updates need git
+            _remember(source, config, staged)
         files = _listing(staged)
         tell(progress, f"move it into {dest.name}")
         _move_into_place(staged, dest)

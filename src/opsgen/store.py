@@ -17,6 +17,7 @@ from pathlib import Path
 
 from opsgen import __version__
 from opsgen.bundle import RELEASES, TEMPLATE_PATHS, build_bundle, read_heads
+from opsgen.gitops import git
 
 RECORDED_SOURCE = "~/.local/share/opsgen/templates.bundle"
 
@@ -95,6 +96,18 @@ def ensure_seeded() -> TemplateSource:
         bundle = _dev_bundle()
     ours = _seed(bundle, released=released)
     return TemplateSource(src_path=RECORDED_SOURCE, ref=ours["refs/heads/main"])
+
+
+def recorded_commit(ref: str) -> str:
+    """What copier records as ``_commit`` when it renders ``ref`` from the store.
+
+    Copier clones the store and runs ``git describe --tags --always``: the same clone gives the
+    same tags and abbreviation, so this is that string, for a clone's cost and no render.
+    """
+    with tempfile.TemporaryDirectory(prefix="opsgen-describe-") as tmp:
+        clone = Path(tmp) / "store"
+        git(Path(tmp), "clone", "-q", "--no-checkout", "--", str(store_path()), clone.name)
+        return git(clone, "describe", "--tags", "--always", ref)
 
 
 def _seed(bundle: Path, *, released: bool) -> dict[str, str]:

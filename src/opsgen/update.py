@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from opsgen import __version__
+from opsgen import __version__, rendercache
 from opsgen.catalog import BASE_LAYER, LAYER_ORDER, default_catalog
 from opsgen.changes import Versions, file_states
 from opsgen.config import Overrides, ProjectConfig, config_from_answers, resolve
@@ -37,7 +37,8 @@ from opsgen.gitops import (
     unmerged_paths,
 )
 from opsgen.migrations import Migration, migrate_answers, moved_files, pending, release
-from opsgen.store import TemplateSource, ensure_seeded
+from opsgen.rendercache import RenderKey
+from opsgen.store import TemplateSource, ensure_seeded, recorded_commit
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,19 @@ class Change:
     new_layer: str | None = None
 
 
-def update_project(project: Path, *, plan: bool = False) -> UpdateReport:
-    """Bring every layer to the installed templates; leave the changes uncommitted for review."""
+def update_project(project: Path, *, plan: bool = False, shortcut: bool = True) -> UpdateReport:
+    """Bring every layer to the installed templates; leave the changes uncommitted for review.
+
+    A project already at the installed templates gets its report without any merge; with
+    ``shortcut=False`` it goes the whole way anyway (the tests compare the two reports).
+    """
     project = project.resolve()
-    return _run(project, _updatable(project), Change(), plan=plan)
+    layers = _updatable(project)
+    if shortcut:
+        report = _up_to_date(project, layers, plan=plan)
+        if report is not None:
+            return report
+    return _run(project, layers, Change(), plan=plan)
 
 
 def add_layer(project: Path, layer: str, *, plan: bool = False) -> UpdateReport:
@@ -179,7 +189,59 @@ def _refuse_collisions(project: Path, before: Mapping[str, str], layer: str, new
                          "move it away and commit first")
 
 
+# --- an up-to-date project: the report without renders or merges --------------------------------
+
+def _up_to_date(project: Path, layers: list[str], *, plan: bool) -> UpdateReport | None:
+    """The report of an update that cannot change anything, or None when it might.
+
+    When every layer records the very templates installed (copier's ``_commit`` names them by
+    ``git describe``), copier renders each file as it was and puts the user's edits back on it:
+    every file stays as committed, and a template file the user deleted stays deleted. The
+    report then needs only the list of template files, which the render cache remembers.
+    """
+    source = ensure_seeded()
+    answers = {layer: _answers(project, layer) for layer in layers}
+    if {str(a["_src_path"]) for a in answers.values()} != {source.src_path}:
+        return None
+    version = recorded_commit(source.ref)
+    if {str(a["_commit"]) for a in answers.values()} != {version}:
+        return None
+    key = RenderKey(src_path=source.src_path, ref=source.ref,
+                    layers=tuple((layer, _plain(a)) for layer, a in answers.items()))
+    templates = rendercache.load(key)
+    if templates is None:
+        with tempfile.TemporaryDirectory(prefix="opsgen-update-") as tmp:
+            templates = _entries(_render_key(key, Path(tmp)))
+        rendercache.save(key, templates)
+    before = tree_entries(project, "HEAD")
+    return UpdateReport(
+        project=project,
+        from_version=version,
+        to_version=version,
+        files={path: "unchanged" if path in before else "kept-deleted" for path in templates},
+        applied=not plan,
+    )
+
+
 # --- the operation: renders, the scratch clone, the report ---------------------------------------
+
+def _entries(folders: dict[str, Path]) -> dict[str, str]:
+    """The files of layers rendered into ``folders``, as if rendered one over the other."""
+    merged: dict[str, str] = {}
+    for folder in folders.values():
+        merged.update(folder_entries(folder))
+    return merged
+
+
+def _render_key(key: RenderKey, work: Path) -> dict[str, Path]:
+    """Render each layer of ``key`` into a folder of its own below ``work``."""
+    source = TemplateSource(src_path=key.src_path, ref=key.ref)
+    folders: dict[str, Path] = {}
+    for layer, data in key.layers:
+        folders[layer] = work / layer
+        render_layer(source, folders[layer], dict(data), layer)
+    return folders
+
 
 @dataclass(frozen=True)
 class _Renders:
@@ -187,12 +249,7 @@ class _Renders:
 
     old: dict[str, Path]
     new: dict[str, Path]
-
-    def entries(self, which: dict[str, Path]) -> dict[str, str]:
-        merged: dict[str, str] = {}
-        for folder in which.values():
-            merged.update(folder_entries(folder))
-        return merged
+    new_key: RenderKey  # what the installed templates were rendered with
 
     def file(self, which: dict[str, Path], path: str) -> Path | None:
         return next((f / path for f in which.values() if (f / path).is_file()), None)
@@ -201,19 +258,18 @@ class _Renders:
 def _render(project: Path, layers: list[str], change: Change, source: TemplateSource,
             work: Path, migrations: tuple[Migration, ...]) -> _Renders:
     old: dict[str, Path] = {}
-    new: dict[str, Path] = {}
+    planned: list[tuple[str, Mapping[str, Any]]] = []
     for layer in layers:
         answers = _answers(project, layer)
         recorded = TemplateSource(src_path=str(answers["_src_path"]), ref=str(answers["_commit"]))
         old[layer] = work / "old" / layer
         render_layer(recorded, old[layer], _plain(answers), layer)
-        new[layer] = work / "new" / layer
         migrated = migrate_answers(_plain(answers), migrations)
-        render_layer(source, new[layer], {**migrated, **change.data}, layer)
+        planned.append((layer, {**migrated, **change.data}))
     if change.new_layer is not None:
-        new[change.new_layer] = work / "new" / change.new_layer
-        render_layer(source, new[change.new_layer], dict(change.data), change.new_layer)
-    return _Renders(old=old, new=new)
+        planned.append((change.new_layer, dict(change.data)))
+    key = RenderKey(src_path=source.src_path, ref=source.ref, layers=tuple(planned))
+    return _Renders(old=old, new=_render_key(key, work / "new"), new_key=key)
 
 
 def _renamed(answers: Mapping[str, Any], migrations: tuple[Migration, ...]) -> dict[str, Any]:
@@ -267,7 +323,8 @@ def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> Upd
         before = tree_entries(clone, base)
         if change.new_layer is not None:
             _refuse_collisions(project, before, change.new_layer, renders.new[change.new_layer])
-        old, new = renders.entries(renders.old), renders.entries(renders.new)
+        old, new = _entries(renders.old), _entries(renders.new)
+        rendercache.save(renders.new_key, new)  # the next update of this project needs no render
         conflicts: set[str] = set()
         for layer in layers:
             renamed = _renamed(_answers(project, layer), migrations)
