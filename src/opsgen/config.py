@@ -21,12 +21,15 @@ from opsgen.errors import ConfigError
 # A DNS label in practice (Kubernetes names, buckets, stacks), kept short enough that the names
 # templates derive from it (e.g. `<name>-production-artifacts`) stay within every tool's limits.
 NAME_MAX = 40
-# Matched with fullmatch: `$` would also accept a name followed by a newline.
-NAME_PATTERN = re.compile(rf"(?=.{{1,{NAME_MAX}}}\Z)[a-z][a-z0-9]*(-[a-z0-9]+)*")
+# Also the JSON Schema's and copier.yml's pattern, so it is anchored for Python's re and ECMA-262
+# alike: Python's `$` also matches before a final newline, which `(?![^a]|a)` (no character at
+# all follows) rules out, without a backslash for copier's Jinja string literal to mangle.
+NAME_PATTERN = re.compile(rf"^(?=.{{1,{NAME_MAX}}}$)[a-z][a-z0-9]*(-[a-z0-9]+)*$(?![^a]|a)")
 # Free text may span lines (a YAML block scalar) and hold tabs; other control characters and lone
 # surrogates are never meant, cannot be written as UTF-8, or would need escapes in every format.
 DESCRIPTION_ALLOWED_CONTROLS = frozenset("\n\t")
 _NOT_TEXT = frozenset({"Cc", "Cs"})
+DESCRIPTION_SCHEMA_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"  # the same, for the JSON Schema
 # A config file is a few hundred bytes; anything far larger is a mistake (a wrong path, a log,
 # a binary) that YAML would take minutes to parse, so it is refused before it is read in full.
 CONFIG_MAX_BYTES = 1024 * 1024
@@ -108,8 +111,10 @@ def _parse_yaml(label: str, text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.reader.ReaderError as error:
+        char = error.character
+        code = char if isinstance(char, int) else ord(char)
         raise ConfigError(
-            label, f"is not valid YAML: character {error.character!r} at position "
+            label, f"is not valid YAML: character U+{code:04X} at position "
             f"{error.position + 1} is not allowed"
         ) from None
     except yaml.YAMLError as error:
