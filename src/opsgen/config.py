@@ -7,6 +7,7 @@ catalog defaults < config file < flags (``--layer``, ``--set``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,20 @@ from opsgen.errors import ConfigError
 # A DNS label in practice (Kubernetes names, buckets, stacks), kept short enough that the names
 # templates derive from it (e.g. `<name>-production-artifacts`) stay within every tool's limits.
 NAME_MAX = 40
-NAME_PATTERN = re.compile(rf"^(?=.{{1,{NAME_MAX}}}$)[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# Also the JSON Schema's and copier.yml's pattern, so it is anchored for Python's re and ECMA-262
+# alike: Python's `$` also matches before a final newline, which `(?![^a]|a)` (no character at
+# all follows) rules out, without a backslash for copier's Jinja string literal to mangle.
+NAME_PATTERN = re.compile(rf"^(?=.{{1,{NAME_MAX}}}$)[a-z][a-z0-9]*(-[a-z0-9]+)*$(?![^a]|a)")
+# Free text may span lines (a YAML block scalar) and hold tabs; other control characters and lone
+# surrogates are never meant, cannot be written as UTF-8, or would need escapes in every format.
+DESCRIPTION_ALLOWED_CONTROLS = frozenset("\n\t")
+_NOT_TEXT = frozenset({"Cc", "Cs"})
+DESCRIPTION_SCHEMA_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"  # the same, for the JSON Schema
+# A config file is a few hundred bytes; anything far larger is a mistake (a wrong path, a log,
+# a binary) that YAML would take minutes to parse, so it is refused before it is read in full.
+CONFIG_MAX_BYTES = 1024 * 1024
+# Shown values in errors are cut to this length, so each error stays one readable line.
+SHOWN_MAX = 60
 TOP_LEVEL_KEYS = ("name", "description", "layers", "tools")
 Choice = str | tuple[str, ...]
 
@@ -62,19 +76,7 @@ class Overrides:
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read a config file into a mapping, with one-line errors naming the file."""
     label = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(label, "no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(label, f"cannot be read ({error})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "syntax error"
-        raise ConfigError(label, f"is not valid YAML{where}: {problem}") from None
+    data = _parse_yaml(label, _read_text(path))
     if data is None:
         raise ConfigError(label, "is empty; it needs at least `name: your-project`")
     if not isinstance(data, dict):
@@ -82,12 +84,68 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def _read_text(path: Path) -> str:
+    label = path.name
+    limit = f"{CONFIG_MAX_BYTES // 1024 // 1024} MiB"
+    try:
+        with path.open("rb") as stream:
+            # Read one byte past the limit: a size from stat() means nothing for a pipe or device.
+            raw = stream.read(CONFIG_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(label, "no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(label, "is a folder, not a config file") from None
+    except OSError as error:
+        raise ConfigError(label, f"cannot be read ({error.strerror or error})") from None
+    if len(raw) > CONFIG_MAX_BYTES:
+        raise ConfigError(label, f"is larger than {limit}; a config file is a few lines of YAML")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            label, f"is not UTF-8 text (byte {error.start + 1} is {raw[error.start]:#04x})"
+        ) from None
+
+
+def _parse_yaml(label: str, text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.reader.ReaderError as error:
+        char = error.character
+        code = char if isinstance(char, int) else ord(char)
+        raise ConfigError(
+            label, f"is not valid YAML: character U+{code:04X} at position "
+            f"{error.position + 1} is not allowed"
+        ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "syntax error"
+        raise ConfigError(label, f"is not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(label, "nests too deeply to be a config file") from None
+
+
+def shown(value: Any) -> str:
+    """``value`` for an error message: scalars quoted and cut short, containers by their kind.
+
+    Never the repr of a container: a YAML alias bomb makes a tiny file whose repr is gigabytes.
+    """
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 4] + "...'"
+    if value is None or isinstance(value, bool | int | float):
+        return repr(value)
+    kinds = {dict: "a mapping", list: "a list"}
+    return next((kind for t, kind in kinds.items() if isinstance(value, t)), "a value")
+
+
 def resolve(catalog: Catalog, raw: Mapping[str, Any], overrides: Overrides) -> ProjectConfig:
     """Merge catalog defaults, the raw config and the flags, and validate the result."""
     for key in raw:
         if key not in TOP_LEVEL_KEYS:
             allowed = ", ".join(TOP_LEVEL_KEYS)
-            raise ConfigError(str(key), f"unknown key; allowed keys: {allowed}")
+            raise ConfigError(shown(key).strip("'"), f"unknown key; allowed keys: {allowed}")
     name = _name(raw.get("name"))
     description = _description(raw.get("description", ""))
     layers = _layers(catalog, raw.get("layers", [BASE_LAYER]), overrides.layers)
@@ -101,10 +159,10 @@ def resolve(catalog: Catalog, raw: Mapping[str, Any], overrides: Overrides) -> P
 def _name(value: Any) -> str:
     if value is None or value == "":
         raise ConfigError("name", "required; a slug such as `acme-churn`")
-    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
         raise ConfigError(
             "name",
-            f"{value!r} is not a slug: a-z, 0-9 and single '-', a letter first, "
+            f"{shown(value)} is not a slug: a-z, 0-9 and single '-', a letter first, "
             f"at most {NAME_MAX} characters",
         )
     return value
@@ -114,8 +172,22 @@ def _description(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ConfigError("description", "must be text")
+        raise ConfigError(
+            "description", f"must be text, not {shown(value)}; put it in quotes"
+        )
+    problem = description_problem(value)
+    if problem:
+        raise ConfigError("description", problem)
     return value
+
+
+def description_problem(value: str) -> str:
+    """Why ``value`` cannot be a description, or '' if it can."""
+    for position, char in enumerate(value, start=1):
+        if char not in DESCRIPTION_ALLOWED_CONTROLS and unicodedata.category(char) in _NOT_TEXT:
+            return (f"must be text without control characters (newlines and tabs are fine); "
+                    f"found {char!r} at character {position}")
+    return ""
 
 
 def _layers(catalog: Catalog, value: Any, extra: Sequence[str]) -> tuple[str, ...]:
@@ -127,9 +199,9 @@ def _layers(catalog: Catalog, value: Any, extra: Sequence[str]) -> tuple[str, ..
     for layer_id in sorted(chosen):
         if layer_id not in catalog.layer_ids:
             known = ", ".join(catalog.layer_ids)
-            raise ConfigError("layers", f"{layer_id!r} is not a layer; choose from: {known}")
+            raise ConfigError("layers", f"{shown(layer_id)} is not a layer; choose from: {known}")
         if not catalog.layer(layer_id).ready:
-            raise ConfigError("layers", f"{layer_id!r} has no templates in this opsgen yet")
+            raise ConfigError("layers", f"{shown(layer_id)} has no templates in this opsgen yet")
     return tuple(layer for layer in catalog.layer_ids if layer in chosen)
 
 
@@ -144,7 +216,7 @@ def _parse_sets(sets: Sequence[str]) -> dict[str, Any]:
     for item in sets:
         aspect_id, sep, tool = item.partition("=")
         if not sep or not aspect_id or not tool:
-            raise ConfigError("--set", f"{item!r} is not ASPECT=TOOL")
+            raise ConfigError("--set", f"{shown(item)} is not ASPECT=TOOL")
         parsed[aspect_id.strip()] = [t.strip() for t in tool.split(",")] if "," in tool else tool
     return parsed
 
@@ -200,7 +272,7 @@ def _known_tool(aspect: Aspect, value: Any) -> str:
         choices = ", ".join(aspect.tool_ids)
         raise ConfigError(
             f"tools.{aspect.id}",
-            f"{value!r} is not a tool of this aspect; choose one of: {choices}",
+            f"{shown(value)} is not a tool of this aspect; choose one of: {choices}",
         )
     return value
 

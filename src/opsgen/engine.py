@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,10 @@ from typing import Any
 from opsgen import rendercache
 from opsgen.catalog import BASE_LAYER, default_catalog
 from opsgen.config import ProjectConfig
-from opsgen.errors import GenerationError, UsageError
+from opsgen.errors import GenerationError, OpsgenError, UsageError
 from opsgen.gitops import Progress, git, tell, tree_entries
 from opsgen.rendercache import RenderKey
-from opsgen.store import TemplateSource, ensure_seeded
+from opsgen.store import RECORDED_SOURCE, TemplateSource, ensure_seeded
 from opsgen.vcs import METADATA_DIRS, record, start_hint
 
 
@@ -64,14 +64,23 @@ def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
                 f"{dst.parent}: No space left on device while rendering layer {layer}; "
                 "nothing was written"
             ) from None
-        raise GenerationError(f"rendering layer {layer} failed: {error}") from error
+        raise GenerationError(f"rendering layer {layer} failed: {_one_line(error)}") from error
     except (CopierError, ValueError) as error:
-        raise GenerationError(f"rendering layer {layer} failed: {error}") from error
+        raise GenerationError(f"rendering layer {layer} failed: {_one_line(error)}") from error
 
 
 def render_layer(source: TemplateSource, dst: Path, data: dict[str, Any], layer: str) -> None:
     """Render one layer of the templates at ``source.ref`` with answers ``data`` into ``dst``."""
     _copier_copy(source, dst, data, layer)
+
+
+def _one_line(error: Exception) -> str:
+    """The telling line of an error: git's ``fatal:`` line when copier quotes a failed clone."""
+    lines = [line.strip(" |") for line in str(error).splitlines() if line.strip(" |")]
+    fatal = next((line[line.index("fatal:"):] for line in lines if "fatal:" in line), None)
+    if fatal is None:
+        return lines[0] if lines else type(error).__name__
+    return f"{fatal} (the template source {RECORDED_SOURCE} is damaged)"
 
 
 def render_layers(
@@ -108,11 +117,28 @@ def _listing(root: Path) -> tuple[str, ...]:
 
 
 def check_destination(dest: Path) -> None:
-    """Refuse a destination that is a file or a non-empty folder (nothing is ever overwritten)."""
-    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+    """Refuse a file, a link or a non-empty folder as destination (nothing is overwritten)."""
+    try:
+        _check_destination(dest)
+    except OSError as error:  # e.g. a parent folder the user may not read
+        raise UsageError(f"{dest}: cannot be used ({error.strerror or error})") from None
+
+
+def _check_destination(dest: Path) -> None:
+    if dest.is_symlink():
+        # Writing through a link would put the project somewhere the user did not name; replacing
+        # the link would break whatever else relies on it.
+        target = "a folder" if dest.is_dir() else "a file" if dest.exists() else "nothing"
+        raise UsageError(
+            f"{dest}: is a symbolic link (to {target}); give the real folder or a new path"
+        )
+    if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest}: exists and is not a folder; choose a new destination")
     if dest.is_dir() and any(dest.iterdir()):
         raise UsageError(f"{dest}: folder is not empty; choose a new or empty destination")
+    ancestor = next(p for p in dest.parents if os.path.lexists(p))
+    if not ancestor.is_dir():
+        raise UsageError(f"{dest}: {ancestor} is not a folder; choose another destination")
 
 
 SCRATCH_PREFIX = ".opsgen-"
@@ -144,11 +170,45 @@ def _sweep(parent: Path) -> None:
 @contextmanager
 def _scratch(parent: Path) -> Iterator[Path]:
     _sweep(parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
+    except OSError as error:
+        raise _cannot_write(parent, error) from None
     try:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cannot_write(folder: Path, error: OSError) -> OpsgenError:
+    """A destination the user may not write is bad input (2); a full disk is a failure (1)."""
+    reason = f"{folder}: cannot write there ({error.strerror or error})"
+    if error.errno == errno.ENOSPC:
+        return GenerationError(f"{reason}; nothing was written")
+    return UsageError(f"{reason}; choose another destination")
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return the ones created, outermost first."""
+    missing = []
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
+    created: list[Path] = []
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except OSError as error:
+            _remove_folders(created)
+            raise _cannot_write(path.parent, error) from None
+        created.append(path)
+    return created
+
+
+def _remove_folders(created: list[Path]) -> None:
+    for path in reversed(created):
+        with suppress(OSError):
+            path.rmdir()
 
 
 def generate(
@@ -157,7 +217,8 @@ def generate(
     """Write the project for ``config`` at ``dest`` atomically, in one first commit if it can.
 
     ``progress`` is told each step as it starts: each layer's rendering, the repository's
-    creation and first commit, and the move into place.
+    creation and first commit, and the move into place. On failure nothing is left behind:
+    not the project, nor the parent folders created for it.
     """
     dest = dest.absolute()
     check_destination(dest)
@@ -165,9 +226,16 @@ def generate(
         with _scratch(Path(tempfile.gettempdir())) as tmp:
             render_layers(config, tmp / "project", config.layers)
             return Result(dest=dest, files=_listing(tmp / "project"))
-    parent = dest.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with _scratch(parent) as tmp:
+    created = _make_folders(dest.parent)
+    try:
+        return _generate_into(config, dest, progress)
+    except BaseException:
+        _remove_folders(created)
+        raise
+
+
+def _generate_into(config: ProjectConfig, dest: Path, progress: Progress | None) -> Result:
+    with _scratch(dest.parent) as tmp:
         staged = tmp / "project"
         source = render_layers(config, staged, config.layers, progress)
         vcs = str(config.tools["version_control"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsgen.catalog import BASE_LAYER, Aspect, Catalog
-from opsgen.config import NAME_PATTERN
+from opsgen.config import DESCRIPTION_SCHEMA_PATTERN, NAME_PATTERN
 
 
 def _tool_schema(aspect: Aspect) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def json_schema(catalog: Catalog) -> dict[str, Any]:
         "required": ["name"],
         "properties": {
             "name": {"type": "string", "pattern": NAME_PATTERN.pattern},
-            "description": {"type": "string"},
+            "description": {"type": "string", "pattern": DESCRIPTION_SCHEMA_PATTERN},
             "layers": {
                 "type": "array",
                 "items": {"enum": [layer.id for layer in catalog.layers if layer.ready]},

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from opsgen import __version__
 from opsgen.bundle import RELEASES, TEMPLATE_PATHS, build_bundle, read_heads
+from opsgen.errors import GenerationError
 from opsgen.gitops import git
 
 RECORDED_SOURCE = "~/.local/share/opsgen/templates.bundle"
@@ -66,11 +67,35 @@ def _dev_bundle() -> Path:
     root = _source_checkout_root()
     stamp = out.with_suffix(".stamp")
     current = _tree_stamp(root)
-    built = out.is_file() and out.with_suffix(".heads").is_file()
-    if not (built and stamp.is_file() and stamp.read_text(encoding="utf-8") == current):
+    # The stamp holds the built files' digest too, so a damaged cache is rebuilt, not installed.
+    if _read_small(stamp) != f"{current} {_digest(out)}":
         build_bundle(root, __version__, out)
-        stamp.write_text(current, encoding="utf-8")
+        stamp.write_text(f"{current} {_digest(out)}", encoding="utf-8")
     return out
+
+
+def _digest(bundle: Path) -> str:
+    """The SHA-256 of a bundle and its ``.heads`` file ('' if either is missing or unreadable)."""
+    digest = hashlib.sha256()
+    try:
+        for suffix in (".bundle", ".heads"):
+            digest.update(bundle.with_suffix(suffix).read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _read_small(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _intact(target: Path) -> bool:
+    """Whether the store's files are byte for byte what an opsgen installed (the digest file)."""
+    recorded = _read_small(target.with_suffix(".sha256"))
+    return bool(recorded) and recorded == _digest(target)
 
 
 def _tags(heads: dict[str, str]) -> set[tuple[str, str]]:
@@ -113,7 +138,8 @@ def recorded_commit(ref: str) -> str:
 def _seed(bundle: Path, *, released: bool) -> dict[str, str]:
     ours = read_heads(bundle.with_suffix(".heads"))
     target = store_path()
-    theirs = read_heads(target.with_suffix(".heads")) if target.is_file() else {}
+    # A damaged store (truncated, overwritten, half-installed) counts as empty: reinstalled.
+    theirs = read_heads(target.with_suffix(".heads")) if _intact(target) else {}
     # A released store only grows; a source checkout's store follows the working tree.
     stale = not _tags(ours) <= _tags(theirs) if released else ours != theirs
     if stale:
@@ -122,9 +148,29 @@ def _seed(bundle: Path, *, released: bool) -> dict[str, str]:
 
 
 def _install(bundle: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in (".bundle", ".heads"):
-        source = bundle.with_suffix(suffix)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in (".bundle", ".heads"):
+            _copy_atomically(bundle.with_suffix(suffix), target.with_suffix(suffix))
+        digest_file = target.with_suffix(".sha256")
+        _copy_atomically(None, digest_file, text=_digest(target) + "\n")
+    except OSError as error:
+        raise GenerationError(
+            f"{target}: cannot install opsgen's templates there ({error.strerror or error}); "
+            "move it away or make it writable"
+        ) from None
+
+
+def _copy_atomically(source: Path | None, target: Path, text: str = "") -> None:
+    """Put ``source``'s bytes (or ``text``) at ``target`` in one rename; no stray file on error."""
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        pass
+    try:
+        if source is None:
+            Path(tmp.name).write_text(text, encoding="utf-8")
+        else:
             shutil.copyfile(source, tmp.name)
-        os.replace(tmp.name, target.with_suffix(suffix))
+        os.replace(tmp.name, target)
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise

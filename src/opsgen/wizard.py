@@ -24,6 +24,7 @@ from opsgen.config import (
     ProjectConfig,
     broken_rule,
     chosen,
+    description_problem,
     dump_config,
     preset_tools,
     resolve,
@@ -176,6 +177,12 @@ def in_columns(names: tuple[str, ...], width: int) -> str:
     return "\n".join(lines)
 
 
+def _description_problem(value: str) -> bool | str:
+    """Validate a description as a config file's ``description`` is: True, or the reason."""
+    problem = description_problem(value)
+    return f"description: {problem}" if problem else True
+
+
 class _Session:
     """The answers given so far, and the questions that change them."""
 
@@ -219,7 +226,8 @@ class _Session:
 
     def ask_description(self) -> None:
         self.description = str(_ask(questionary.text(
-            "Description:", default=self.description, instruction="(one line; optional)"
+            "Description:", default=self.description, instruction="(one line; optional)",
+            validate=_description_problem,
         )))
 
     def ask_layers(self) -> None:

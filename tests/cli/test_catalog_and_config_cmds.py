@@ -78,5 +78,7 @@ def test_schema_accepts_the_starter_and_rejects_what_validation_rejects(
         {"name": "ok", "colour": "red"},
         {"name": "ok", "tools": {"continuous_integration": "jenkinz"}},
         {"name": "ok", "tools": {"made_up": "x"}},
+        {"name": "ok\n"},
+        {"name": "ok", "description": "bell\x07"},
     ):
         assert list(validator.iter_errors(bad)), bad

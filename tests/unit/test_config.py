@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,23 @@ def test_preset_tools_check_aspect_and_tool_but_not_layers(tiny: Catalog) -> Non
         preset_tools(tiny, ["ci=jenkins"])
     with pytest.raises(ConfigError, match=r"^tools\.nope: unknown aspect"):
         preset_tools(tiny, ["nope=x"])
+
+
+def test_the_schemas_description_pattern_refuses_what_validation_refuses() -> None:
+    # Parity: one rule stated twice (Python for opsgen, a regex for the JSON Schema).
+    from opsgen.config import DESCRIPTION_SCHEMA_PATTERN, description_problem
+
+    pattern = re.compile(DESCRIPTION_SCHEMA_PATTERN)
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:  # lone surrogates cannot be in a JSON document's text
+            continue
+        char = chr(code)
+        assert bool(pattern.search(f"a{char}b")) == (description_problem(char) == ""), hex(code)
+
+
+@pytest.mark.parametrize("name", ["acme\n", "acme\r", "acme\n\n", "\nacme", "a" * 41])
+def test_the_name_pattern_is_anchored_for_python_and_the_schema(name: str) -> None:
+    from opsgen.config import NAME_PATTERN
+
+    assert NAME_PATTERN.search(name) is None
+    assert error_of(default_catalog(), {"name": name}).startswith("name:")
