@@ -351,18 +351,24 @@ def migrated_source(sources: tuple[Path, Path], tmp_path_factory: pytest.TempPat
     return v3
 
 
-def test_migrations_carry_a_renamed_answer_and_a_moved_files_edits(
-    tmp_path: Path, sources: tuple[Path, Path], migrated_source: Path
-) -> None:
+def slack_project_with_a_note(tmp_path: Path, old: Path) -> tuple[Path, dict[str, str]]:
+    """A project made by ``old`` with alerts to Slack, whose postmortem template the user
+    extended and committed; and the environment (a HOME of its own) to run opsgen in."""
     env = {"HOME": str(tmp_path / "home")}
     (tmp_path / "home").mkdir()
     project = tmp_path / "svc"
     made = opsgen_process("new", project, "--defaults", "--set", "incident_management=slack",
-                          source=sources[0], env=env)
+                          source=old, env=env)
     assert made.code == 0, made.err
     append(project / POSTMORTEM, f"\n{USER_LINE}\n")
     git_commit(project, "Who follows up")
+    return project, env
 
+
+def test_migrations_carry_a_renamed_answer_and_a_moved_files_edits(
+    tmp_path: Path, sources: tuple[Path, Path], migrated_source: Path
+) -> None:
+    project, env = slack_project_with_a_note(tmp_path, sources[0])
     done = opsgen_process("update", project, "--json", source=migrated_source, env=env)
     assert done.code == 0, done.out + done.err
     files = json.loads(done.out)["files"]
@@ -391,14 +397,7 @@ def test_without_those_migrations_the_choice_and_the_edit_would_not_carry(
     end = text.index("\n)", start) + 2
     migrations.write_text(text[:start] + "MIGRATIONS: tuple[Migration, ...] = ()" + text[end:],
                           encoding="utf-8")
-    env = {"HOME": str(tmp_path / "home")}
-    (tmp_path / "home").mkdir()
-    project = tmp_path / "svc"
-    made = opsgen_process("new", project, "--defaults", "--set", "incident_management=slack",
-                          source=sources[0], env=env)
-    assert made.code == 0, made.err
-    append(project / POSTMORTEM, f"\n{USER_LINE}\n")
-    git_commit(project, "Who follows up")
+    project, env = slack_project_with_a_note(tmp_path, sources[0])
     done = opsgen_process("update", project, "--json", source=bare, env=env)
     files = json.loads(done.out)["files"]
     assert files[POSTMORTEM] == "conflict"  # edited, and dropped by the templates
