@@ -45,6 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for role in ("AUTHOR", "COMMITTER"):
         _set_env(f"GIT_{role}_NAME", "opsgen tests")
         _set_env(f"GIT_{role}_EMAIL", "opsgen-tests@users.noreply.invalid")
+    # copier runs git through plumbum, whose environment is a copy of os.environ taken when it is
+    # first imported, not a view: import it now, so that copy is this session's environment and
+    # never the one a test happened to monkeypatch when it first used copier in this process.
+    import plumbum  # noqa: F401
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from clirun import Run, child_env, opsgen, snapshot
+from clirun import Run, child_env, opsgen, opsgen_process, snapshot
 
 from opsgen.config import CONFIG_MAX_BYTES
 from opsgen.store import store_path
@@ -207,13 +207,12 @@ def test_an_unwritable_parent_folder(tmp_path: Path, dest: str) -> None:
         readonly.chmod(0o755)
 
 
-def test_parent_folders_made_for_a_failed_project_are_removed(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A real failure of the real git after rendering (as in test_new_flags): the folders made to
-    # hold DEST must go too, or a failed run leaves something outside DEST.
-    monkeypatch.setenv("GIT_AUTHOR_DATE", "not a date at all")
-    run = opsgen(capsys, "new", tmp_path / "new" / "deeper" / "svc", "--defaults")
+def test_parent_folders_made_for_a_failed_project_are_removed(tmp_path: Path) -> None:
+    # A real failure of the real git after rendering (as in test_new_flags, in a process of its
+    # own for the same reason): the folders made to hold DEST must go too, or a failed run leaves
+    # something outside DEST.
+    run = opsgen_process("new", tmp_path / "new" / "deeper" / "svc", "--defaults",
+                         env={"GIT_AUTHOR_DATE": "not a date at all"})
     assert run.code == 1
     one_line_error(run, "git commit")
     assert list(tmp_path.iterdir()) == []

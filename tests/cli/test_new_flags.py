@@ -115,15 +115,16 @@ def test_unknown_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "--frobnicate" in run.err
 
 
-def test_a_failed_commit_leaves_the_destination_as_it_was(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A real failure of the real git: an author date it cannot parse makes `git commit` fail
-    # after every file was rendered, the latest point at which generation can fail.
-    monkeypatch.setenv("GIT_AUTHOR_DATE", "not a date at all")
+# An author date git cannot parse: a real failure of the real git. In a separate process only:
+# copier's command runner keeps a copy of the environment from when it was first imported.
+BAD_COMMIT_DATE = {"GIT_AUTHOR_DATE": "not a date at all"}
+
+
+def test_a_failed_commit_leaves_the_destination_as_it_was(tmp_path: Path) -> None:
+    # `git commit` fails after every file was rendered, the latest point generation can fail.
     dest = tmp_path / "svc"
     dest.mkdir()
-    run = opsgen(capsys, "new", dest, "--defaults")
+    run = opsgen_process("new", dest, "--defaults", env=BAD_COMMIT_DATE)
     assert run.code == 1
     assert "git commit" in run.err
     assert list(dest.iterdir()) == []
