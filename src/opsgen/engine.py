@@ -41,7 +41,8 @@ class Result:
     hint: str | None = None  # how to put the project under version control, if opsgen did not
 
 
-def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer: str) -> None:
+def render_layer(source: TemplateSource, dst: Path, data: dict[str, Any], layer: str) -> None:
+    """Render one layer of the templates at ``source.ref`` with answers ``data`` into ``dst``."""
     from copier import run_copy  # lazy: keeps `opsgen --help` and `opsgen catalog` fast
     from copier.errors import CopierError
 
@@ -69,11 +70,6 @@ def _copier_copy(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
         raise GenerationError(f"rendering layer {layer} failed: {_one_line(error)}") from error
 
 
-def render_layer(source: TemplateSource, dst: Path, data: dict[str, Any], layer: str) -> None:
-    """Render one layer of the templates at ``source.ref`` with answers ``data`` into ``dst``."""
-    _copier_copy(source, dst, data, layer)
-
-
 def _one_line(error: Exception) -> str:
     """The telling line of an error: git's ``fatal:`` line when copier quotes a failed clone."""
     lines = [line.strip(" |") for line in str(error).splitlines() if line.strip(" |")]
@@ -90,7 +86,7 @@ def render_layers(
     source = ensure_seeded()
     for layer in layers:
         tell(progress, f"render the {default_catalog().layer(layer).title} layer")
-        _copier_copy(source, dst, config.answers(), layer)
+        render_layer(source, dst, config.answers(), layer)
     return source
 
 

@@ -104,13 +104,7 @@ def folder_entries(folder: Path) -> dict[str, str]:
     """Every file below ``folder`` (a scratch render), identified like :func:`tree_entries`."""
     git(folder, "init", "-q")
     git(folder, "add", "-A", "--force")
-    out = git(folder, "ls-files", "-s", "-z", strip=False)
-    entries = {}
-    for entry in filter(None, out.split("\0")):
-        meta, path = entry.split("\t", 1)
-        mode, blob, _stage = meta.split()
-        entries[path] = f"{mode} {blob}"
-    return entries
+    return tree_entries(folder, git(folder, "write-tree"))
 
 
 def apply_changes(source: Path, base: str, final: str, repo: Path) -> None:
