@@ -68,8 +68,18 @@ def _run(validator_id: str, argv: list[str], cwd: Path, *, ok: bool = True) -> s
     return result.stdout if ok else result.stdout + result.stderr
 
 
-def _write_probes(root: Path) -> None:
-    for name in MUST_IGNORE:
+def must_ignore(root: Path, generated: list[str]) -> list[str]:
+    """Paths the ignore rules must ignore: MUST_IGNORE, and a file in each folder that the
+    project keeps by a .gitignore ignoring all else (the ML pipeline's outputs/, the governance
+    exports)."""
+    kept = [name.removesuffix("/.gitignore") for name in generated
+            if name.endswith("/.gitignore")
+            and "*" in (root / name).read_text(encoding="utf-8").splitlines()]
+    return [*MUST_IGNORE, *(f"{folder}/opsgen-probe.out" for folder in kept)]
+
+
+def _write_probes(root: Path, probes: list[str]) -> None:
+    for name in probes:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("probe\n", encoding="utf-8")
 
@@ -83,15 +93,17 @@ def _hg_repo(project_dir: Path, files: list[str]) -> None:
     with _scratch_copy(project_dir) as copy:
         generated = _project_files(copy)
         _run("hg_repo", ["hg", "init", "-q"], copy)
-        _write_probes(copy)
+        probes = must_ignore(copy, generated)
+        _write_probes(copy, probes)
         unknown = set(_run("hg_repo", ["hg", "status", "--unknown", "--no-status"], copy)
                       .splitlines())
-    _compare_ignored("hg_repo", generated, unknown)
+    _compare_ignored("hg_repo", generated, unknown, probes)
 
 
-def _compare_ignored(validator_id: str, generated: list[str], listed: set[str]) -> None:
+def _compare_ignored(validator_id: str, generated: list[str], listed: set[str],
+                     probes: list[str]) -> None:
     problems = [f"{name}: generated, but ignored" for name in generated if name not in listed]
-    problems += [f"{name}: must be ignored, but is not" for name in MUST_IGNORE if name in listed]
+    problems += [f"{name}: must be ignored, but is not" for name in probes if name in listed]
     if problems:
         raise AssertionError(f"{validator_id}:\n  " + "\n  ".join(problems))
 
@@ -212,7 +224,7 @@ def _p4ignore(project_dir: Path, files: list[str]) -> None:
                 problems.append(f"line {number}: {line!r}: {error}")
     generated = _project_files(project_dir)
     problems += [f"{n}: generated, but ignored" for n in generated if _p4_ignored(rules, n)]
-    problems += [f"{n}: must be ignored, but is not" for n in MUST_IGNORE
+    problems += [f"{n}: must be ignored, but is not" for n in must_ignore(project_dir, generated)
                  if not _p4_ignored(rules, n)]
     if problems:
         raise AssertionError(f"p4ignore: {files[0]}:\n  " + "\n  ".join(problems))
