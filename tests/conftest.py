@@ -37,6 +37,11 @@ def pytest_configure(config: pytest.Config) -> None:
     source = str(Path(__file__).resolve().parents[1] / "src")
     _set_env("PYTHONPATH", os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")])))
 
+    # One folder for the whole run, shared by the xdist workers (which inherit the variable):
+    # the validators' verdicts and the combination matrix's outcomes.
+    if not hasattr(config, "workerinput"):
+        _set_env("OPSGEN_TEST_SHARED", tempfile.mkdtemp(prefix="opsgen-test-shared-"))
+
     _SESSION_HOME = Path(tempfile.mkdtemp(prefix="opsgen-test-home-"))
     _set_env("HOME", str(_SESSION_HOME))
     _set_env("XDG_CACHE_HOME", str(_SESSION_HOME / ".cache"))
@@ -51,7 +56,25 @@ def pytest_configure(config: pytest.Config) -> None:
     import plumbum  # noqa: F401
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    """After the run (in the controller, where workers ran it): a line on the combination
+    matrix, if it ran, and its report (docs/matrix.md) if OPSGEN_MATRIX_REPORT names one."""
+    outcomes_dir = Path(os.environ["OPSGEN_TEST_SHARED"]) / "matrix"
+    if hasattr(config, "workerinput") or not outcomes_dir.is_dir():
+        return
+    from combinations import load_outcomes, summary, write_report
+
+    terminalreporter.write_line(summary(load_outcomes(outcomes_dir)))
+    target = os.environ.get("OPSGEN_MATRIX_REPORT")
+    if target and write_report(outcomes_dir, Path(target)):
+        terminalreporter.write_line(f"wrote the combination matrix's report to {target}")
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    shared = os.environ.get("OPSGEN_TEST_SHARED")
+    if shared and not hasattr(config, "workerinput"):
+        shutil.rmtree(shared, ignore_errors=True)
     for name, value in _SAVED_ENV.items():
         if value is None:
             os.environ.pop(name, None)
@@ -63,3 +86,25 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # === End of session environment ===================================================================
+
+
+# === Parallel runs (pytest-xdist, `-n` in pyproject.toml's addopts) ===============================
+# With --dist loadgroup, tests of one group run in one worker, one after another. A test module is
+# a group (its module-scoped fixtures are built once), except where its tests share nothing but a
+# generated project: those are grouped by the project (the `setup` they are parametrized with,
+# built once per worker by a session fixture), and the combination matrix's configurations, each
+# independent of the others, are not grouped at all.
+
+UNGROUPED_MODULES = ("test_matrix.py",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in UNGROUPED_MODULES:
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        setup = params.get("setup")
+        module = item.nodeid.split("::")[0]
+        grouped = hasattr(setup, "name") and item.path.name == "test_validators.py"
+        group = f"setup:{setup.name}" if grouped else f"module:{module}"
+        item.add_marker(pytest.mark.xdist_group(group))

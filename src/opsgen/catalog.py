@@ -96,6 +96,9 @@ class Validator:
     builtin: str | None = None
     slow: bool = False  # a heavy tool: its tests are marked slow (CI still runs them)
     preinstalled: bool = False  # no registry serves it: tests skip, saying so, where it is absent
+    # What it reads besides the check's files (globs; a folder counts whole; FILE#a.b is the
+    # TOML table a.b of FILE). None: the whole project. Tests reuse a pass on the same bytes.
+    reads: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
                     builtin=v.get("builtin"),
                     slow=bool(v.get("slow", False)),
                     preinstalled=bool(v.get("preinstalled", False)),
+                    reads=None if v.get("reads") is None else tuple(v["reads"]),
                 )
                 for key, v in (data.get("validators") or {}).items()
             },

@@ -1,10 +1,13 @@
 """The combination matrix: every pair of tools, across all layers, in some generated project.
 
-The configurations come from the catalog (tests/pairwise.py): a pairwise-covering set over every
-aspect of every ready layer, each layer's defaults, and everything at once. Each is generated
-from a config file, then every YAML, JSON and TOML file must parse, every Python file compile,
-and the project's own linter (`ruff check`, `ruff format --check`, with its pyproject.toml) pass.
-The catalog's validators run per tool and per pairing in test_validators.py.
+The configurations come from the catalog (tests/combinations.py, tests/pairwise.py): a
+pairwise-covering set over every aspect of every ready layer, each layer's defaults, and
+everything at once. Each is generated from a config file; then every YAML, JSON and TOML file
+must parse, every Python file compile, the project's own linter (`ruff check`, `ruff format
+--check`, with its pyproject.toml) pass, and every validator the catalog gives the
+configuration's layers and tools pass. A check whose inputs were already judged in the session
+is not run twice (tests/verdicts.py). The configurations are independent tests, spread over the
+test workers.
 
 ``OPSGEN_MATRIX_REPORT=docs/matrix.md python -m pytest tests/templates/test_matrix.py`` writes
 the report of the run (which configurations, which pairs, what passed).
@@ -13,44 +16,25 @@ the report of the run (which configurations, which pairs, what passed).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
 import subprocess
+import time
 import tomllib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from pairwise import Matrix, aspect_values, pairwise
+from combinations import CONFIGS, MATRIX, PROJECT, READY, Outcome, covered_pairs_total
 from setups import CATALOG
-from validation import tracked_files
+from validation import check_id, checks_for, run_check, tracked_files
+from verdicts import VerdictStore, verdict_key
 
-from opsgen.catalog import BASE_LAYER
 from opsgen.cli import main
 from opsgen.config import Overrides, ProjectConfig, dump_config, resolve
-
-READY = tuple(layer.id for layer in CATALOG.layers if layer.ready)
-MATRIX: Matrix = pairwise(CATALOG, READY)
-
-
-def _everything() -> ProjectConfig:
-    """All layers; every multi-choice aspect with all its tools; the rest on defaults."""
-    tools = {a.id: list(a.tool_ids) for a in CATALOG.aspects_for(READY) if a.multiple}
-    return resolve(CATALOG, {"name": "matrix-everything", "layers": list(READY), "tools": tools},
-                   Overrides())
-
-
-def _layer_defaults() -> list[ProjectConfig]:
-    return [resolve(CATALOG, {"name": f"matrix-{layer}-defaults",
-                              "layers": [BASE_LAYER, layer]}, Overrides())
-            for layer in READY]
-
-
-CONFIGS: list[ProjectConfig] = [*_layer_defaults(), _everything(), *MATRIX.configs]
 
 
 class _AnyTag(yaml.SafeLoader):
@@ -97,85 +81,62 @@ def lint_problems(project: Path) -> list[str]:
     return problems
 
 
-@dataclass
-class Outcome:
-    config: ProjectConfig
-    files: int
-    problems: list[str]
+def shared_folder(name: str) -> Path:
+    """A folder of this test session shared by its workers (tests/conftest.py)."""
+    return Path(os.environ["OPSGEN_TEST_SHARED"]) / name
 
 
-OUTCOMES: dict[str, Outcome] = {}
+def validator_problems(project: Path, config: ProjectConfig, outcome: Outcome) -> list[str]:
+    """Run every check of the configuration, reusing passes on byte-identical inputs."""
+    store = VerdictStore(shared_folder("verdicts"))
+    problems = []
+    for check in checks_for(CATALOG, config):
+        outcome.checks += 1
+        key = verdict_key(project, check, CATALOG.validators[check.validator])
+        if store.passed(key):
+            outcome.reused += 1
+            continue
+        started = time.monotonic()
+        try:
+            run_check(project, check, CATALOG)
+        except AssertionError as error:
+            problems.append(f"{check_id(check)}: {error}")
+        except pytest.skip.Exception as skip:
+            outcome.skipped.append(f"{check.validator}: {skip.msg}")
+        else:
+            store.record_pass(key)
+        spent = outcome.seconds.get(check.validator, 0.0) + time.monotonic() - started
+        outcome.seconds[check.validator] = round(spent, 2)
+    return problems
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report() -> Iterator[None]:
-    yield
-    target = os.environ.get("OPSGEN_MATRIX_REPORT")
-    if target and len(OUTCOMES) == len(CONFIGS):
-        Path(target).write_text(markdown(), encoding="utf-8")
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.name)
-def test_every_combination_generates_parses_and_lints(
+def test_every_combination_generates_parses_lints_and_validates(
     tmp_path: Path, config: ProjectConfig
 ) -> None:
+    started = time.time()
+    project_config = dataclasses.replace(config, name=PROJECT)
     source = tmp_path / "opsgen.yaml"
-    source.write_text(dump_config(config), encoding="utf-8")
-    dest = tmp_path / config.name
+    source.write_text(dump_config(project_config), encoding="utf-8")
+    dest = tmp_path / PROJECT
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = main(["new", str(dest), "--config", str(source)])
     assert code == 0, out.getvalue()
-    problems = parse_problems(dest) + lint_problems(dest)
-    OUTCOMES[config.name] = Outcome(config, len(tracked_files(dest)), problems)
-    assert not problems, "\n".join(problems)
+    outcome = Outcome(config.name, files=len(tracked_files(dest)), started=started)
+    outcome.problems = parse_problems(dest) + lint_problems(dest)
+    outcome.problems += validator_problems(dest, project_config, outcome)
+    outcome.ended = time.time()
+    outcome.save(shared_folder("matrix"))
+    assert not outcome.problems, "\n".join(outcome.problems)
 
 
 def test_the_matrix_covers_every_pair_the_rules_allow() -> None:
-    values = {a.id: aspect_values(CATALOG, a) for a in CATALOG.aspects_for(READY)}
-    total = sum(len(values[a]) * len(values[b]) for i, a in enumerate(values)
-                for b in list(values)[i + 1:])
-    assert len(MATRIX.covered) + len(MATRIX.impossible) == total
+    assert len(MATRIX.covered) + len(MATRIX.impossible) == covered_pairs_total()
     for (first, second) in MATRIX.impossible:  # each left-out pair breaks a rule by itself
         tools = {first[0]: first[1], second[0]: second[1]}
         raw = {"name": "x", "layers": list(READY),
                "tools": {k: list(v) if isinstance(v, tuple) else v for k, v in tools.items()}}
         with pytest.raises(Exception, match=r"needs"):
             resolve(CATALOG, raw, Overrides())
-
-
-def _shown(choice: object) -> str:
-    return "+".join(choice) if isinstance(choice, tuple) else str(choice)
-
-
-def markdown() -> str:
-    """The report of a run: the configurations, the pairs, and each result."""
-    aspects = CATALOG.aspects_for(READY)
-    lines = [
-        "# The combination matrix",
-        "",
-        "Generated by `OPSGEN_MATRIX_REPORT=docs/matrix.md python -m pytest "
-        "tests/templates/test_matrix.py` from the catalog; do not edit by hand.",
-        "",
-        f"- Configurations: {len(CONFIGS)} ({len(READY)} layer defaults, everything at once, "
-        f"and {len(MATRIX.configs)} pairwise-covering ones over all {len(aspects)} aspects).",
-        f"- Pairs of tools of two aspects covered: {len(MATRIX.covered)}; left out because a "
-        f"rule forbids them: {len(MATRIX.impossible)}.",
-        "- Each: generated from a config file; every YAML, JSON and TOML file parses, every "
-        "Python file compiles, and `ruff check` and `ruff format --check` pass with the "
-        "project's own configuration.",
-        f"- Passed: {sum(not o.problems for o in OUTCOMES.values())} of {len(OUTCOMES)}.",
-        "",
-        "| config | layers | files | result | " + " | ".join(a.id for a in aspects) + " |",
-        "|---|---|---:|---|" + "---|" * len(aspects),
-    ]
-    for config in CONFIGS:
-        outcome = OUTCOMES[config.name]
-        result = "pass" if not outcome.problems else "**fail**"
-        cells = [_shown(config.tools.get(a.id, "-")) for a in aspects]
-        lines.append(f"| {config.name} | {'+'.join(config.layers)} | {outcome.files} | {result} | "
-                     + " | ".join(cells) + " |")
-    lines += ["", "Pairs left out (a rule forbids each):", ""]
-    for (first, second) in sorted(MATRIX.impossible, key=repr):
-        lines.append(f"- {first[0]}={_shown(first[1])} with {second[0]}={_shown(second[1])}")
-    return "\n".join(lines) + "\n"
