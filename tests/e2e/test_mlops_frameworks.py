@@ -3,8 +3,8 @@ runs the DVC pipeline (prepare -> train -> evaluate -> register) to a registered
 
 torch is pinned to 2.13.0 in the generated pyproject.toml; where that release's CPU wheel is not
 on the machine, pip downloads it (the CUDA build from PyPI on Linux: large and slow).
-TensorFlow (~2.3 GB installed) is not run here: its project's Python is checked by the catalog's
-validators (tests/templates/test_validators.py).
+TensorFlow's `make` (a 2.3 GB install per run) is not run here: a TensorFlow project's tests/ml
+run in opsgen's tf venv through the catalog's ml_tests check (the combination matrix).
 """
 
 from __future__ import annotations
