@@ -166,12 +166,13 @@ def _dvclive_dvcyaml(project_dir: Path, files: list[str]) -> None:
 
 
 def _ml_tests(project_dir: Path, files: list[str]) -> None:
-    """The generated project's own ML tests (warnings are errors there), in the ml venv (the tf
-    venv for a TensorFlow project), on a scratch copy: the pipeline really validates, trains,
-    tracks, registers and serves."""
-    tensorflow = any("import tensorflow" in path.read_text(encoding="utf-8")
-                     for path in project_dir.glob("src/*/ml/framework.py"))
-    python = executable("ml_tests", "tf-python" if tensorflow else "ml-python")
+    """The generated project's own ML tests (warnings are errors there), in the ml venv (the
+    frameworks venv of the full matrix for a PyTorch or TensorFlow project), on a scratch copy:
+    the pipeline really validates, trains, tracks, registers and serves."""
+    framework = "\n".join(path.read_text(encoding="utf-8")
+                          for path in project_dir.glob("src/*/ml/framework.py"))
+    deep = "import tensorflow" in framework or "import torch" in framework
+    python = executable("ml_tests", "frameworks-python" if deep else "ml-python")
     with scratch_copy(project_dir, "opsgen-ml-") as copy:
         run(copy, "ml_tests", ["env", f"PYTHONPATH={copy / 'src'}", "DVC_NO_ANALYTICS=1",
                                "DO_NOT_TRACK=1", "GX_ANALYTICS_ENABLED=false", python, "-m",

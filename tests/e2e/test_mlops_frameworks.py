@@ -4,7 +4,7 @@ runs the DVC pipeline (prepare -> train -> evaluate -> register) to a registered
 torch is pinned to 2.13.0 in the generated pyproject.toml; where that release's CPU wheel is not
 on the machine, pip downloads it (the CUDA build from PyPI on Linux: large and slow).
 TensorFlow's `make` (a 2.3 GB install per run) is not run here: a TensorFlow project's tests/ml
-run in opsgen's tf venv through the catalog's ml_tests check (the combination matrix).
+run through the catalog's ml_tests check in the full combination matrix (OPSGEN_MATRIX_FULL=1).
 """
 
 from __future__ import annotations
