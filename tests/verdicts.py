@@ -16,11 +16,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from validation import matching_files, tracked_files
+from vcs_validation import METADATA  # version control metadata is never a validator's input
 
 from opsgen.catalog import Check, Validator
-
-# Version control metadata is never a validator's input.
-METADATA = {".git", ".hg", ".svn"}
 
 
 def _files_under(project_dir: Path, name: str) -> list[str]:
