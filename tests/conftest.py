@@ -98,6 +98,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 UNGROUPED_MODULES = ("test_matrix.py",)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in UNGROUPED_MODULES:
