@@ -77,6 +77,18 @@ def _shown(choice: object) -> str:
     return "+".join(choice) if isinstance(choice, tuple) else str(choice)
 
 
+def configuration_cells(config: ProjectConfig) -> list[str]:
+    """A configuration's row in the report, without the run's figures: name, layers, tools."""
+    tools = [_shown(config.tools.get(a.id, "-")) for a in CATALOG.aspects_for(READY)]
+    return [config.name, "+".join(config.layers), *tools]
+
+
+def pairs_left_out() -> list[str]:
+    """The report's list of pairs no configuration has, because a rule forbids each."""
+    return [f"- {first[0]}={_shown(first[1])} with {second[0]}={_shown(second[1])}"
+            for (first, second) in sorted(MATRIX.impossible, key=repr)]
+
+
 def markdown(outcomes: dict[str, Outcome]) -> str:
     """The report of a run: the configurations, the pairs, and each result."""
     aspects = CATALOG.aspects_for(READY)
@@ -113,17 +125,16 @@ def markdown(outcomes: dict[str, Outcome]) -> str:
         result = "pass" if not outcome.problems else "**fail**"
         if outcome.skipped:
             result += f" ({len(outcome.skipped)} skipped)"
-        cells = [_shown(config.tools.get(a.id, "-")) for a in aspects]
-        lines.append(f"| {config.name} | {'+'.join(config.layers)} | {outcome.files} | "
+        name, layers, *tools = configuration_cells(config)
+        lines.append(f"| {name} | {layers} | {outcome.files} | "
                      f"{outcome.checks} ({outcome.checks - outcome.reused}) | {result} | "
-                     + " | ".join(cells) + " |")
+                     + " | ".join(tools) + " |")
     skipped = sorted({reason for o in outcomes.values() for reason in o.skipped})
     if skipped:
         lines += ["", "Checks skipped (a tool this machine lacks):", ""]
         lines += [f"- {reason}" for reason in skipped]
     lines += ["", "Pairs left out (a rule forbids each):", ""]
-    for (first, second) in sorted(MATRIX.impossible, key=repr):
-        lines.append(f"- {first[0]}={_shown(first[1])} with {second[0]}={_shown(second[1])}")
+    lines += pairs_left_out()
     return "\n".join(lines) + "\n"
 
 

@@ -30,7 +30,16 @@ from typing import Any
 
 import pytest
 import yaml
-from combinations import CONFIGS, MATRIX, PROJECT, READY, Outcome, covered_pairs_total
+from combinations import (
+    CONFIGS,
+    MATRIX,
+    PROJECT,
+    READY,
+    Outcome,
+    configuration_cells,
+    covered_pairs_total,
+    pairs_left_out,
+)
 from setups import CATALOG
 from validation import check_id, checks_for, run_check, tracked_files
 from verdicts import VerdictStore, verdict_key
@@ -152,3 +161,20 @@ def test_the_matrix_covers_every_pair_the_rules_allow() -> None:
                "tools": {k: list(v) if isinstance(v, tuple) else v for k, v in tools.items()}}
         with pytest.raises(Exception, match=r"needs"):
             resolve(CATALOG, raw, Overrides())
+
+
+REPORT = Path(__file__).parents[2] / "docs" / "matrix.md"
+
+
+def test_the_committed_report_shows_the_catalogs_configurations() -> None:
+    """docs/matrix.md is a run's report: it must list the configurations and left-out pairs the
+    catalog gives now, so that a catalog change without a new run of the matrix is caught."""
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in REPORT.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| matrix-")]
+    shown = [[row[0], row[1], *row[5:]] for row in rows]  # without the run's figures
+    stale = "docs/matrix.md is stale: regenerate it (see this module's docstring)"
+    assert shown == [configuration_cells(config) for config in CONFIGS], stale
+    _, _, tail = REPORT.read_text(encoding="utf-8").partition("Pairs left out")
+    listed = [line for line in tail.splitlines() if line.startswith("- ")]
+    assert listed == pairs_left_out(), stale
