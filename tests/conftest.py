@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -89,23 +90,56 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # === Parallel runs (pytest-xdist, `-n` in pyproject.toml's addopts) ===============================
-# With --dist loadgroup, tests of one group run in one worker, one after another. A test module is
-# a group (its module-scoped fixtures are built once), except where its tests share nothing but a
-# generated project: those are grouped by the project (the `setup` they are parametrized with,
-# built once per worker by a session fixture), and the combination matrix's configurations, each
-# independent of the others, are not grouped at all.
+# Tests of one group run in one worker, one after another. A test module is a group (its
+# module-scoped fixtures are built once, and some of its tests build on earlier ones), except where
+# its tests share nothing but a generated project: those are grouped by the project (the `setup`
+# they are parametrized with, built once per worker by a session fixture), and the combination
+# matrix's configurations, each independent of the others, are not grouped at all.
+#
+# The groups are this file's own, not xdist's `--dist loadgroup`: that mode renames each test's
+# node id to carry its group, which pytest 9.2 no longer lets it do, and it then silently spreads a
+# module's tests over all workers. Here each worker writes the groups of the tests it collected
+# (all workers collect the same tests) and the controller's scheduler reads them by node id.
 
 UNGROUPED_MODULES = ("test_matrix.py",)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group markers
+def _group(item: pytest.Item) -> str:
+    if item.path.name in UNGROUPED_MODULES:
+        return item.nodeid
+    setup = getattr(getattr(item, "callspec", None), "params", {}).get("setup")
+    if hasattr(setup, "name") and item.path.name == "test_validators.py":
+        return f"setup:{setup.name}"
+    return f"module:{item.nodeid.split('::')[0]}"
+
+
+def _groups_file() -> Path:
+    return Path(os.environ["OPSGEN_TEST_SHARED"]) / "xdist-groups.json"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name in UNGROUPED_MODULES:
-            continue
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        setup = params.get("setup")
-        module = item.nodeid.split("::")[0]
-        grouped = hasattr(setup, "name") and item.path.name == "test_validators.py"
-        group = f"setup:{setup.name}" if grouped else f"module:{module}"
-        item.add_marker(pytest.mark.xdist_group(group))
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return
+    groups = json.dumps({item.nodeid: _group(item) for item in items})
+    target = _groups_file()
+    partial = target.with_name(f"{target.name}.{workerinput['workerid']}")
+    partial.write_text(groups, encoding="utf-8")
+    partial.replace(target)  # atomic: the controller never reads half a file
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Schedule whole groups (see above): xdist's load-by-scope, with this file's groups."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                # Read once, when the first worker's collection is in: every worker wrote the
+                # same groups before reporting its collection.
+                self.groups = json.loads(_groups_file().read_text(encoding="utf-8"))
+            return self.groups.get(nodeid, nodeid.split("::")[0])
+
+    return GroupScheduling(config, log)
