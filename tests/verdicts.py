@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
 from dataclasses import asdict
 from pathlib import Path
 
-from validation import matching_files, tracked_files
+from validation import matching_files, run_check, tracked_files
 from vcs_validation import METADATA  # version control metadata is never a validator's input
 
-from opsgen.catalog import Check, Validator
+from opsgen.catalog import Catalog, Check, Validator
 
 
 def _files_under(project_dir: Path, name: str) -> list[str]:
@@ -82,3 +83,20 @@ class VerdictStore:
 
     def record_pass(self, key: str) -> None:
         (self.folder / key).touch()
+
+
+def run_once(project_dir: Path, check: Check, catalog: Catalog, store: VerdictStore) -> bool:
+    """Run a check unless the same bytes already passed it in this session (then True). A failure
+    raises as :func:`validation.run_check` does, and is never kept."""
+    key = verdict_key(project_dir, check, catalog.validators[check.validator])
+    if store.passed(key):
+        return True
+    run_check(project_dir, check, catalog)
+    store.record_pass(key)
+    return False
+
+
+def session_store() -> VerdictStore:
+    """The store of this test session, shared by its workers (tests/conftest.py): the combination
+    matrix and the validator tests judge the same bytes once between them."""
+    return VerdictStore(Path(os.environ["OPSGEN_TEST_SHARED"]) / "verdicts")

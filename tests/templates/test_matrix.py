@@ -41,8 +41,8 @@ from combinations import (
     pairs_left_out,
 )
 from setups import CATALOG
-from validation import check_id, checks_for, run_check, tracked_files
-from verdicts import VerdictStore, verdict_key
+from validation import check_id, checks_for, tracked_files
+from verdicts import run_once, session_store
 
 from opsgen.cli import main
 from opsgen.config import Overrides, ProjectConfig, dump_config, resolve
@@ -106,26 +106,22 @@ def shared_folder(name: str) -> Path:
 def validator_problems(project: Path, config: ProjectConfig, outcome: Outcome) -> list[str]:
     """Run the checks of the configuration (without FULL, all but the slow validators' ones),
     reusing passes on byte-identical inputs."""
-    store = VerdictStore(shared_folder("verdicts"))
+    store = session_store()
     problems = []
     for check in checks_for(CATALOG, config):
         if not FULL and CATALOG.validators[check.validator].slow:
             outcome.deferred += 1
             continue
         outcome.checks += 1
-        key = verdict_key(project, check, CATALOG.validators[check.validator])
-        if store.passed(key):
-            outcome.reused += 1
-            continue
         started = time.monotonic()
         try:
-            run_check(project, check, CATALOG)
+            if run_once(project, check, CATALOG, store):
+                outcome.reused += 1
+                continue
         except AssertionError as error:
             problems.append(f"{check_id(check)}: {error}")
         except pytest.skip.Exception as skip:
             outcome.skipped.append(f"{check.validator}: {skip.msg}")
-        else:
-            store.record_pass(key)
         spent = outcome.seconds.get(check.validator, 0.0) + time.monotonic() - started
         outcome.seconds[check.validator] = round(spent, 2)
     return problems

@@ -4,6 +4,11 @@ The test matrix is derived from the catalog: the default project, then one proje
 non-default tool of every aspect (the rest on defaults; a tool that a rule rejects next to the
 defaults gets the choices the rule pairs it with). Each (project, check) is one test. The
 negative tests break a generated file the way a template bug would and prove the check catches it.
+
+Every project is generated under one name, the combination matrix's, so that a check whose
+inputs are byte-identical to ones already judged in the session passes without running again
+(tests/verdicts.py), whichever test judged them; one more project, every layer on defaults, has
+the longest name allowed, so that every default tool's validator also sees such a name.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from breakages import BREAKAGES, EVERY_BREAKAGE_BITES
+from combinations import PROJECT
 from setups import CATALOG, DEFAULTS, Setup, layers_for, with_companion, with_requirements
 from validation import (
     check_id,
@@ -27,10 +33,11 @@ from validation import (
     run_check,
     slow_validators,
 )
+from verdicts import run_once, session_store
 
 from opsgen.catalog import BASE_LAYER, Check
 from opsgen.cli import main
-from opsgen.config import Choice
+from opsgen.config import NAME_MAX, Choice
 from opsgen.errors import ConfigError
 
 SLOW = slow_validators()
@@ -126,10 +133,19 @@ def pairing_setups() -> Iterator[tuple[str, Setup, str | None]]:
                 yield _judged(choice, with_companion(Setup(name=name, layers=layers, sets=sets)))
 
 
+_OTHER_LAYERS = tuple(layer.id for layer in CATALOG.layers
+                      if layer.ready and layer.id != BASE_LAYER)
+# Every layer on defaults, under a project name of the longest length allowed (the only setup
+# not generated under the shared name).
+LONG_NAME = Setup(name="every-layer-on-defaults-under-the-longest-name", layers=_OTHER_LAYERS)
+assert len(LONG_NAME.project_name) == NAME_MAX
+
+
 def default_setups() -> list[Setup]:
-    """The base layer on defaults, then each other ready layer added to it on defaults."""
-    others = [layer.id for layer in CATALOG.layers if layer.ready and layer.id != BASE_LAYER]
-    return [DEFAULTS, *(Setup(name=f"{layer}-defaults", layers=(layer,)) for layer in others)]
+    """The base layer on defaults, then each other ready layer added to it on defaults, then
+    all layers under the longest name."""
+    layers = [Setup(name=f"{layer}-defaults", layers=(layer,)) for layer in _OTHER_LAYERS]
+    return [DEFAULTS, *layers, LONG_NAME]
 
 
 def default_check_params() -> list[object]:
@@ -171,7 +187,8 @@ def project_for(
 
     def generate(setup: Setup) -> Path:
         if setup not in made:
-            dest = tmp_path_factory.mktemp("generated") / setup.project_name
+            name = setup.project_name if setup == LONG_NAME else PROJECT
+            dest = tmp_path_factory.mktemp("generated") / name
             out = io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
                 code = main(["new", str(dest), *setup.args])
@@ -191,14 +208,14 @@ def project_for(
 def test_default_project_passes(
     project_for: Callable[[Setup], Path], setup: Setup, check: Check
 ) -> None:
-    run_check(project_for(setup), check, CATALOG)
+    run_once(project_for(setup), check, CATALOG, session_store())
 
 
 @pytest.mark.parametrize(("setup", "check"), tool_check_params())
 def test_every_tool_passes(
     project_for: Callable[[Setup], Path], setup: Setup, check: Check
 ) -> None:
-    run_check(project_for(setup), check, CATALOG)
+    run_once(project_for(setup), check, CATALOG, session_store())
 
 
 # --- Every CI deploys with every deployment tool -------------------------------------------------
@@ -246,7 +263,7 @@ def test_every_ci_deploys_with_every_deployment_tool(
     # The deploy settings these pipelines and the README name must not look like secrets.
     scanning = CATALOG.aspect("data_privacy_security").tool("secret_scanning").checks
     for check in (*checks, *scanning):
-        run_check(project, check, CATALOG)
+        run_once(project, check, CATALOG, session_store())
 
 
 def test_the_default_project_has_checks() -> None:  # the parametrized tests could be vacuous
