@@ -50,7 +50,7 @@ class Outcome:
     files: int = 0
     checks: int = 0  # the catalog's checks of the configuration
     reused: int = 0  # of which passed on the same bytes earlier in the session
-    deferred: int = 0  # slow validators' checks, left out of a run without OPSGEN_MATRIX_FULL
+    deferred: int = 0  # checks of validators that run the project, left out without FULL
     skipped: list[str] = field(default_factory=list)  # a tool absent here, with the reason
     problems: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # per validator, the runs' time
@@ -111,9 +111,10 @@ def markdown(outcomes: dict[str, Outcome]) -> str:
         f"- Validator checks: {checks}, of which {checks - reused} ran and {reused} were passes "
         "on byte-identical inputs already judged in the run (the validator's files and what it "
         "reads, as the catalog's `reads` says)."
-        + (f" Left out: {deferred} checks of the validators marked slow (this run was without "
-           "`OPSGEN_MATRIX_FULL=1`, as in CI)." if deferred else
-           " Every validator ran, slow ones included (`OPSGEN_MATRIX_FULL=1`)."),
+        + (f" Left out: {deferred} checks of the validators that run the generated project's "
+           "code (`runs_project` in the catalog: its tests, pipeline, DAGs, catalog ingestion); "
+           "this run was without `OPSGEN_MATRIX_FULL=1`, as in CI." if deferred else
+           " Every validator ran, those that run the project included (`OPSGEN_MATRIX_FULL=1`)."),
         f"- Passed: {sum(not o.problems for o in outcomes.values())} of {len(outcomes)}.",
         "",
         "| config | layers | files | checks (ran) | result | "
@@ -149,7 +150,7 @@ def summary(outcomes: dict[str, Outcome]) -> str:
     deferred = sum(o.deferred for o in outcomes.values())
     return (f"combination matrix: {len(outcomes)} of {len(CONFIGS)} configurations, {failed} "
             f"failed; {checks} validator checks, {checks - reused} ran, {reused} reused, "
-            f"{deferred} of slow validators left out; "
+            f"{deferred} of validators that run the project left out; "
             f"{wall:.0f} s from the first configuration's start to the last one's end, "
             f"{busy:.0f} s of test time")
 

@@ -95,6 +95,9 @@ class Validator:
     needs: str | None = None
     builtin: str | None = None
     slow: bool = False  # a heavy tool: its tests are marked slow (CI still runs them)
+    # It runs the generated project's code (its tests, pipeline, DAGs, catalog ingestion), the
+    # costliest checks: the combination matrix leaves these out in CI's mode.
+    runs_project: bool = False
     preinstalled: bool = False  # no registry serves it: tests skip, saying so, where it is absent
     # What it reads besides the check's files (globs; a folder counts whole; FILE#a.b is the
     # TOML table a.b of FILE). None: the whole project. Tests reuse a pass on the same bytes.
@@ -198,6 +201,7 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
                     needs=v.get("needs"),
                     builtin=v.get("builtin"),
                     slow=bool(v.get("slow", False)),
+                    runs_project=bool(v.get("runs_project", False)),
                     preinstalled=bool(v.get("preinstalled", False)),
                     reads=None if v.get("reads") is None else tuple(v["reads"]),
                 )
@@ -222,6 +226,10 @@ def _check_consistency(catalog: Catalog) -> None:
         strays = {c.layer for c in checks if c.layer is not None} - set(aspect.layers)
         if strays:
             raise CatalogError(f"catalog: {aspect.id} has checks for other layers {sorted(strays)}")
+    validators = catalog.validators.values()
+    fast_runners = sorted(v.id for v in validators if v.runs_project and not v.slow)
+    if fast_runners:
+        raise CatalogError(f"catalog: validators {fast_runners} run the project but are not slow")
     for rule in catalog.rules:
         for aspect_id, tool_id in rule.when:
             if tool_id not in catalog.aspect(aspect_id).tool_ids:

@@ -96,6 +96,19 @@ def test_a_check_naming_an_unknown_validator_is_rejected() -> None:
         parse_catalog(data)
 
 
+def test_a_validator_that_runs_the_project_must_be_slow() -> None:
+    data = {
+        "layers": [{"id": "devops", "title": "DevOps", "ready": True, "checks": []}],
+        "aspects": [{"id": "a", "title": "A", "layers": ["devops"], "tools": [
+            {"id": "x", "title": "X", "checks": [{"validator": "t", "files": "*"}]}]}],
+        "validators": {"t": {"builtin": "t", "runs_project": True}},
+    }
+    with pytest.raises(CatalogError, match=r"\['t'\] run the project but are not slow"):
+        parse_catalog(data)
+    data["validators"]["t"]["slow"] = True  # type: ignore[index]
+    assert parse_catalog(data).validators["t"].runs_project
+
+
 def test_a_check_scoped_to_a_layer_its_aspect_is_not_in_is_rejected() -> None:
     data = {
         "layers": [{"id": "devops", "title": "DevOps", "ready": True, "checks": []},
