@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from spark_validation import is_spark_project
-from toolrun import executable, run, scratch_copy
+from toolrun import executable, pytest_options, run, scratch_copy
 
 CONTRACT_KEYS = {"dataset", "description", "owner", "classification", "sla", "retention",
                  "source", "primary_key", "columns"}
@@ -104,7 +104,7 @@ def _data_tests(project_dir: Path, files: list[str]) -> None:
     local_spark = ["SPARK_MASTER=local[2]", "SPARK_LOCAL_IP=127.0.0.1"] if spark else []
     with scratch_copy(project_dir, "opsgen-data-") as copy:
         run(copy, "data_tests", ["env", f"PYTHONPATH={copy / 'src'}", *ENV, *local_spark, python,
-                                 "-m", "pytest", "-q", "-p", "no:cacheprovider", *files])
+                                 "-m", "pytest", *pytest_options(copy), *files])
 
 
 def _dbt_build(project_dir: Path, files: list[str]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from toolrun import executable, missing, run, scratch_copy
+from toolrun import executable, missing, pytest_options, run, scratch_copy
 
 # The keys each params.yaml section must have (the generated code reads them), with the
 # interval each number must lie in.
@@ -176,7 +176,7 @@ def _ml_tests(project_dir: Path, files: list[str]) -> None:
     with scratch_copy(project_dir, "opsgen-ml-") as copy:
         run(copy, "ml_tests", ["env", f"PYTHONPATH={copy / 'src'}", "DVC_NO_ANALYTICS=1",
                                "DO_NOT_TRACK=1", "GX_ANALYTICS_ENABLED=false", python, "-m",
-                               "pytest", "-q", "-p", "no:cacheprovider", *files])
+                               "pytest", *pytest_options(copy), *files])
 
 
 def _evidently_report(project_dir: Path, files: list[str]) -> None:

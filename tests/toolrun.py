@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def executable(validator_id: str, name: str) -> str:
     """The path of ``name`` on PATH; a skip (a failure in CI) naming it when it is missing."""
     found = shutil.which(name)
     if found is None:
-        missing(validator_id, f"{name} (see .ci/run)")
+        missing(validator_id, name)
         raise AssertionError("unreachable")
     return found
 
@@ -52,28 +53,52 @@ def scratch_copy(project_dir: Path, prefix: str) -> Iterator[Path]:
         yield copy
 
 
+def pytest_options(copy: Path) -> list[str]:
+    """Options for a generated project's own pytest run in a scratch copy: quiet, no cache, and
+    its temporary folders beside the copy, so the run never lists or deletes the numbered
+    folders under the system's pytest folder that this suite's other runs are using."""
+    return ["-q", "-p", "no:cacheprovider", f"--basetemp={copy.parent / 'pytest-tmp'}"]
+
+
 def run(
     project_dir: Path, validator_id: str, argv: list[str], stdin: str | None = None,
     env: dict[str, str] | None = None,
 ) -> str:
     """Run a validator's command in the project (in ``env``, default this process's environment);
     its stdout, or AssertionError if it fails."""
-    env = {**(os.environ if env is None else env), "NO_COLOR": "1"}
-    try:
-        result = subprocess.run(
-            argv, cwd=project_dir, capture_output=True, text=True, env=env,
-            input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-            timeout=TIMEOUT_SECONDS, check=False,
-        )
-    except subprocess.TimeoutExpired as error:
+    env = {**(os.environ if env is None else env), "NO_COLOR": "1", "PYTHONFAULTHANDLER": "1"}
+    with subprocess.Popen(
+        argv, cwd=project_dir, env=env, text=True, start_new_session=True,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(stdin, timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"{validator_id}: `{' '.join(argv)}` timed out after {TIMEOUT_SECONDS}s; "
+                f"where it hung:\n{_stop_hung(process)}"
+            ) from None
+    if process.returncode != 0:
+        output = "\n".join(s.strip() for s in (stdout, stderr) if s.strip())
         raise AssertionError(
-            f"{validator_id}: `{' '.join(argv)}` timed out after {error.timeout}s"
-        ) from None
-    if result.returncode != 0:
-        output = "\n".join(s.strip() for s in (result.stdout, result.stderr) if s.strip())
-        raise AssertionError(
-            f"{validator_id}: `{' '.join(argv)}` exited {result.returncode} in {project_dir}:\n"
+            f"{validator_id}: `{' '.join(argv)}` exited {process.returncode} in {project_dir}:\n"
             f"{output}"
         )
-    return result.stdout
+    return stdout
 
+
+def _stop_hung(process: subprocess.Popen[str]) -> str:
+    """Stop a hung command's process group: SIGABRT first, on which Python processes (started
+    with PYTHONFAULTHANDLER=1) print every thread's stack, then SIGKILL. The tail of what the
+    command printed, those stacks included."""
+    for signal_number in (signal.SIGABRT, signal.SIGKILL):
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal_number)
+        try:
+            stdout, stderr = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            continue
+        output = "\n".join(s.strip() for s in (stdout, stderr) if s and s.strip())
+        return output[-6000:]
+    return "(nothing: a process outside its group kept its output open)"
