@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from opsgen import __version__
 from opsgen.errors import OpsgenError, UsageError
+from opsgen.interrupts import interrupted, watch_again, watching
 
 NON_INTERACTIVE_HINT = (
     "no terminal to ask questions on; run `opsgen new DEST --defaults` "
@@ -137,6 +138,7 @@ def _wizard(catalog: Any, dest: Path | None, overrides: Any, *, dry_run: bool) -
     from opsgen.wizard import Saved, run_wizard
 
     outcome = run_wizard(catalog, dest, overrides)
+    watch_again()  # the prompts gave SIGINT back to Python's default handler
     if isinstance(outcome, Saved):
         print_saved(outcome.path, outcome.dest)
         return 0
@@ -192,15 +194,26 @@ COMMANDS = {"new": _cmd_new, "catalog": _cmd_catalog, "config": _cmd_config,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run opsgen; every error the user can cause ends here as one line and an exit code."""
-    try:
-        args = build_parser().parse_args(argv)
-        from opsgen.store import refresh_released_store
+    with watching():
+        try:
+            args = build_parser().parse_args(argv)
+            from opsgen.store import refresh_released_store
 
-        refresh_released_store()
-        return COMMANDS[args.command](args)
-    except OpsgenError as error:
-        print(f"opsgen: error: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("opsgen: interrupted; nothing was written", file=sys.stderr)
-        return 130
+            refresh_released_store()
+            return COMMANDS[args.command](args)
+        except OpsgenError as error:
+            if interrupted():  # the error is the interrupt's doing: a child it killed
+                return _interrupted()
+            print(f"opsgen: error: {error}", file=sys.stderr)
+            return error.exit_code
+        except KeyboardInterrupt:
+            return _interrupted()
+        except Exception:
+            if interrupted():
+                return _interrupted()
+            raise
+
+
+def _interrupted() -> int:
+    print("opsgen: interrupted; nothing was written", file=sys.stderr)
+    return 130

@@ -22,6 +22,7 @@ from opsgen.catalog import BASE_LAYER, default_catalog
 from opsgen.config import ProjectConfig
 from opsgen.errors import GenerationError, OpsgenError, UsageError
 from opsgen.gitops import Progress, git, tell, tree_entries
+from opsgen.interrupts import hold
 from opsgen.rendercache import RenderKey
 from opsgen.store import RECORDED_SOURCE, TemplateSource, ensure_seeded
 from opsgen.vcs import METADATA_DIRS, record, start_hint
@@ -240,6 +241,7 @@ def _generate_into(config: ProjectConfig, dest: Path, progress: Progress | None)
             _remember(source, config, staged)
         files = _listing(staged)
         tell(progress, f"move it into {dest.name}")
+        hold()  # from here the project lands whole: Ctrl-C no longer undoes it
         _move_into_place(staged, dest)
     return Result(dest=dest, files=files, hint=None if committed else start_hint(vcs, dest))
 

@@ -9,14 +9,18 @@ The tests kill real processes at delays spread over a whole run, measured first 
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clirun import opsgen_process, snapshot, spawn_opsgen
+from clirun import child_env, opsgen_process, snapshot, spawn_opsgen
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +69,56 @@ def test_sigkill_leaves_dest_absent_or_complete(
     assert opsgen_process("new", tmp_path / "next", "--defaults").code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names in (["next"], ["next", "svc"]), names
+
+
+@pytest.fixture(scope="module")
+def cold() -> Iterator[tuple[dict[str, str], dict[str, bytes], float]]:
+    """An environment whose cache has the template store but no remembered render, so copier
+    renders every layer (running git) as on a first run; a complete project made in it, and how
+    long one run takes."""
+    root = Path(tempfile.mkdtemp(prefix="opsgen-test-cold-"))
+    assert opsgen_process("new", root / "warm-up", "--defaults").code == 0  # seeds the store
+    cache = root / "cache"
+    shutil.copytree(os.environ["XDG_CACHE_HOME"], cache, symlinks=True,
+                    ignore=shutil.ignore_patterns("renders"))
+    env = child_env({**os.environ, "XDG_CACHE_HOME": str(cache)})
+    started = time.monotonic()
+    assert subprocess.run(_new(root / "svc"), env=env, capture_output=True,
+                          check=False).returncode == 0
+    yield env, project_files(root / "svc"), time.monotonic() - started
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _new(dest: Path) -> list[str]:
+    return [sys.executable, "-m", "opsgen", "new", str(dest), "--defaults"]
+
+
+@pytest.mark.parametrize("point", range(KILL_POINTS))
+def test_ctrl_c_exits_130_and_leaves_nothing_or_the_whole_project(
+    tmp_path: Path, cold: tuple[dict[str, str], dict[str, bytes], float], point: int
+) -> None:
+    """Ctrl-C at a terminal: SIGINT to opsgen and the git and copier processes it runs. Before
+    the project lands, it must read as an interrupt, whatever error the killed children raise
+    first: exit 130, one line, no trace of DEST or its scratch folder."""
+    env, files, duration = cold
+    shutil.rmtree(Path(env["XDG_CACHE_HOME"]) / "opsgen" / "renders", ignore_errors=True)
+    dest = tmp_path / "svc"
+    process = subprocess.Popen(
+        _new(dest), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    time.sleep(duration * (point + 0.5) / KILL_POINTS)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    if process.returncode == 0:  # it had finished, or was putting the project in place
+        assert project_files(dest) == files
+        assert err == ""
+    else:
+        assert (process.returncode, err) == (130, "opsgen: interrupted; nothing was written\n")
+        assert list(tmp_path.iterdir()) == []
+    if point < KILL_POINTS // 2:  # half-way through, the project is still being rendered
+        assert process.returncode == 130
 
 
 def test_a_full_disk_is_one_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
