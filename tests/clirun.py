@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -67,6 +69,30 @@ def spawn_opsgen(
         [sys.executable, "-m", "opsgen", *map(str, args)], env=_process_env(source, env),
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+
+
+def spawn_foreground_job(
+    *args: str | Path, source: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start opsgen the way a terminal runs a command: in a process group of its own, which
+    :func:`ctrl_c` interrupts as a terminal's Ctrl-C does; its output kept."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "opsgen", *map(str, args)], env=_process_env(source, env),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+
+
+def ctrl_c(job: subprocess.Popen[str]) -> Run:
+    """SIGINT to the job's whole process group (opsgen and the git or copier processes it runs
+    then), as a terminal sends on Ctrl-C; how the job ended."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(job.pid, signal.SIGINT)
+    out, err = job.communicate(timeout=120)
+    return Run(job.returncode, out, err)
+
+
+INTERRUPTED = "opsgen: interrupted; nothing was written\n"
 
 
 def _process_env(source: Path | None, env: dict[str, str] | None) -> dict[str, str]:

@@ -33,6 +33,7 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool =
             capture_output=True,
             text=True,
             env={**os.environ, **(env or {})},
+            start_new_session=True,  # see _git_bytes
         )
     except FileNotFoundError:
         raise GenerationError("git: not found on PATH; opsgen needs git") from None
@@ -120,8 +121,11 @@ def apply_changes(source: Path, base: str, final: str, repo: Path) -> None:
 def _git_bytes(repo: Path, *args: str, input_: bytes | None = None) -> bytes:
     # Patches are bytes: a file in another encoding must reach the project unchanged.
     try:
+        # git runs in a session of its own, out of the terminal's reach: Ctrl-C interrupts
+        # opsgen alone, which kills git on the way out (subprocess.run does), or once it is
+        # writing the user's project (interrupts.hold), lets it finish.
         result = subprocess.run(["git", "-C", str(repo), *args], input=input_, check=True,
-                                capture_output=True)
+                                capture_output=True, start_new_session=True)
     except subprocess.CalledProcessError as error:
         detail = error.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GenerationError(f"git {args[0]}: {detail[-1] if detail else 'failed'}") from None
@@ -168,7 +172,7 @@ def merge_file(
         empty.write_bytes(b"")
         args = ["git", "merge-file", "-L", labels[0], "-L", labels[1], "-L", labels[2],
                 str(current), str(base if base is not None else empty), str(theirs)]
-        result = subprocess.run(args, capture_output=True, check=False)
+        result = subprocess.run(args, capture_output=True, check=False, start_new_session=True)
     if result.returncode < 0 or result.returncode > 127:
         detail = result.stderr.decode("utf-8", "replace").strip()
         raise GenerationError(f"git merge-file: {detail or 'failed'}")

@@ -36,6 +36,7 @@ from opsgen.gitops import (
     tree_entries,
     unmerged_paths,
 )
+from opsgen.interrupts import hold
 from opsgen.migrations import Migration, migrate_answers, moved_files, pending, release
 from opsgen.rendercache import RenderKey
 from opsgen.store import TemplateSource, ensure_seeded, recorded_commit
@@ -348,6 +349,7 @@ def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> Upd
             applied=not plan,
         )
         if not plan:
+            hold()  # the project changes whole from here: Ctrl-C no longer stops it half-way
             apply_changes(clone, base, final, project)
             mark_conflicts(project, {path: (renders.file(renders.old, path),
                                             renders.file(renders.new, path))

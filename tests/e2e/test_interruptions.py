@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clirun import child_env, opsgen_process, snapshot, spawn_opsgen
+from clirun import (
+    INTERRUPTED,
+    ctrl_c,
+    opsgen_process,
+    snapshot,
+    spawn_foreground_job,
+    spawn_opsgen,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -81,16 +86,11 @@ def cold() -> Iterator[tuple[dict[str, str], dict[str, bytes], float]]:
     cache = root / "cache"
     shutil.copytree(os.environ["XDG_CACHE_HOME"], cache, symlinks=True,
                     ignore=shutil.ignore_patterns("renders"))
-    env = child_env({**os.environ, "XDG_CACHE_HOME": str(cache)})
+    env = {"XDG_CACHE_HOME": str(cache)}
     started = time.monotonic()
-    assert subprocess.run(_new(root / "svc"), env=env, capture_output=True,
-                          check=False).returncode == 0
+    assert opsgen_process("new", root / "svc", "--defaults", env=env).code == 0
     yield env, project_files(root / "svc"), time.monotonic() - started
     shutil.rmtree(root, ignore_errors=True)
-
-
-def _new(dest: Path) -> list[str]:
-    return [sys.executable, "-m", "opsgen", "new", str(dest), "--defaults"]
 
 
 @pytest.mark.parametrize("point", range(KILL_POINTS))
@@ -103,22 +103,17 @@ def test_ctrl_c_exits_130_and_leaves_nothing_or_the_whole_project(
     env, files, duration = cold
     shutil.rmtree(Path(env["XDG_CACHE_HOME"]) / "opsgen" / "renders", ignore_errors=True)
     dest = tmp_path / "svc"
-    process = subprocess.Popen(
-        _new(dest), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
+    job = spawn_foreground_job("new", dest, "--defaults", env=env)
     time.sleep(duration * (point + 0.5) / KILL_POINTS)
-    os.killpg(process.pid, signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    if process.returncode == 0:  # it had finished, or was putting the project in place
+    run = ctrl_c(job)
+    if run.code == 0:  # it had finished, or was putting the project in place
         assert project_files(dest) == files
-        assert err == ""
+        assert run.err == ""
     else:
-        assert (process.returncode, err) == (130, "opsgen: interrupted; nothing was written\n")
+        assert (run.code, run.err) == (130, INTERRUPTED)
         assert list(tmp_path.iterdir()) == []
     if point < KILL_POINTS // 2:  # half-way through, the project is still being rendered
-        assert process.returncode == 130
+        assert run.code == 130
 
 
 def test_a_full_disk_is_one_clear_error_and_leaves_nothing(tmp_path: Path) -> None:

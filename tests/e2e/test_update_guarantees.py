@@ -18,14 +18,17 @@ from pathlib import Path
 import pytest
 import yaml
 from clirun import (
+    INTERRUPTED,
     Run,
     copy_source,
+    ctrl_c,
     git_commit,
     opsgen_process,
     release,
     set_version,
     sh,
     snapshot,
+    spawn_foreground_job,
     spawn_opsgen,
     tree,
 )
@@ -316,6 +319,29 @@ def test_a_killed_update_loses_no_commit_and_git_restores_the_project(
     done = scenario.update()
     assert done.code == 1, done.err
     assert listed(done) == EXPECTED
+
+
+@pytest.mark.parametrize("point", range(KILL_POINTS))
+def test_ctrl_c_leaves_the_project_as_committed_or_updates_it_whole(
+    tmp_path: Path, sources: tuple[Path, Path], update_seconds: float, point: int
+) -> None:
+    """Ctrl-C reaches opsgen and the git and copier processes it runs. Until the update writes
+    to the project, it stops with nothing written, as it says; once it writes, it finishes."""
+    scenario = edited_project(tmp_path, sources)
+    project = scenario.project
+    committed = tree(project)
+    job = spawn_foreground_job("update", project, source=scenario.new, env=scenario.home)
+    time.sleep(update_seconds * (point + 0.5) / KILL_POINTS)
+    run = ctrl_c(job)
+    if run.code == 130:
+        assert run.err == INTERRUPTED
+        assert tree(project) == committed
+        assert sh("git", "status", "--porcelain", cwd=project) == ""
+    else:  # the update was writing the project: it ran to its end, and says so
+        assert run.code == 1, run.err
+        assert listed(run) == EXPECTED
+    if point < KILL_POINTS // 2:  # half-way through, it is still rendering in its scratch clone
+        assert run.code == 130
 
 
 # --- migrations: a renamed answer and a moved file, without --trust --------------------------------
