@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+from collections.abc import Callable
 
 import pytest
-from clirun import opsgen
+from clirun import INTERRUPTED, opsgen
 
 import opsgen.cli as cli
 from opsgen.errors import GenerationError
@@ -20,9 +21,6 @@ pytestmark = pytest.mark.skipif(
     signal.getsignal(signal.SIGINT) is not signal.default_int_handler,
     reason="SIGINT is not Python's default handler in this test process",
 )
-
-INTERRUPTED = "opsgen: interrupted; nothing was written\n"
-
 
 def _ctrl_c() -> None:
     os.kill(os.getpid(), signal.SIGINT)
@@ -51,10 +49,13 @@ def _lands_then_is_interrupted(args: argparse.Namespace) -> int:
     return 0
 
 
+@pytest.mark.parametrize("command", [_renders_into_a_closed_descriptor, _after_prompts],
+                         ids=["during-generation", "after-the-wizards-prompts"])
 def test_an_error_the_interrupt_caused_reads_as_the_interrupt(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    command: Callable[[argparse.Namespace], int],
 ) -> None:
-    monkeypatch.setitem(cli.COMMANDS, "catalog", _renders_into_a_closed_descriptor)
+    monkeypatch.setitem(cli.COMMANDS, "catalog", command)
     run = opsgen(capsys, "catalog")
     assert (run.code, run.err) == (130, INTERRUPTED)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
@@ -70,15 +71,6 @@ def test_the_same_error_without_an_interrupt_is_an_error(
     run = opsgen(capsys, "catalog")
     assert (run.code, run.err) == (
         1, "opsgen: error: rendering layer devops failed: [Errno 9] Bad file descriptor\n")
-
-
-def test_the_wizards_prompts_do_not_end_the_watch(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(cli.COMMANDS, "catalog", _after_prompts)
-    run = opsgen(capsys, "catalog")
-    assert (run.code, run.err) == (130, INTERRUPTED)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_once_the_result_is_in_place_ctrl_c_does_not_undo_its_report(
