@@ -93,15 +93,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # Tests of one group run in one worker, one after another. A test module is a group (its
 # module-scoped fixtures are built once, and some of its tests build on earlier ones), except where
 # its tests share nothing but a generated project: those are grouped by the project (the `setup`
-# they are parametrized with, built once per worker by a session fixture), and the combination
-# matrix's configurations, each independent of the others, are not grouped at all.
+# they are parametrized with, built once per worker by a session fixture), and the modules whose
+# tests are each independent of the others are not grouped at all: the combination matrix's
+# configurations, and the orchestrators' end-to-end runs (minutes each: in one worker, they were
+# a third of CI's time).
 #
 # The groups are this file's own, not xdist's `--dist loadgroup`: that mode renames each test's
 # node id to carry its group, which pytest 9.2 no longer lets it do, and it then silently spreads a
 # module's tests over all workers. Here each worker writes the groups of the tests it collected
 # (all workers collect the same tests) and the controller's scheduler reads them by node id.
 
-UNGROUPED_MODULES = ("test_matrix.py",)
+UNGROUPED_MODULES = ("test_matrix.py", "test_orchestrators.py")
 
 
 def _group(item: pytest.Item) -> str:
