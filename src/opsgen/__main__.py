@@ -1,5 +1,5 @@
 """Run opsgen as ``python -m opsgen``."""
 
-from opsgen.cli import main
+from opsgen.entry import run
 
-raise SystemExit(main())
+raise SystemExit(run())

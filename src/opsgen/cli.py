@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from opsgen import __version__
 from opsgen.errors import OpsgenError, UsageError
-from opsgen.interrupts import interrupted, watch_again, watching
+from opsgen.interrupts import interrupted, report_interrupted, watch_again, watching
 
 NON_INTERACTIVE_HINT = (
     "no terminal to ask questions on; run `opsgen new DEST --defaults` "
@@ -203,17 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return COMMANDS[args.command](args)
         except OpsgenError as error:
             if interrupted():  # the error is the interrupt's doing: a child it killed
-                return _interrupted()
+                return report_interrupted()
             print(f"opsgen: error: {error}", file=sys.stderr)
             return error.exit_code
         except KeyboardInterrupt:
-            return _interrupted()
+            return report_interrupted()
         except Exception:
             if interrupted():
-                return _interrupted()
+                return report_interrupted()
             raise
 
 
-def _interrupted() -> int:
-    print("opsgen: interrupted; nothing was written", file=sys.stderr)
-    return 130

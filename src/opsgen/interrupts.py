@@ -12,6 +12,7 @@ done, and it is reported as done rather than as "nothing was written".
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,3 +69,9 @@ def interrupted() -> bool:
 def hold() -> None:
     """The result is in place: from now on until :func:`watching` ends, SIGINT does not raise."""
     _State.held = True
+
+
+def report_interrupted() -> int:
+    """Tell the user a command was interrupted before it wrote anything; its exit code (130)."""
+    print("opsgen: interrupted; nothing was written", file=sys.stderr)
+    return 130
