@@ -41,7 +41,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # One folder for the whole run, shared by the xdist workers (which inherit the variable):
     # the validators' verdicts and the combination matrix's outcomes.
     if not hasattr(config, "workerinput"):
-        _set_env("OPSGEN_TEST_SHARED", tempfile.mkdtemp(prefix="opsgen-test-shared-"))
+        shared = Path(tempfile.mkdtemp(prefix="opsgen-test-shared-"))
+        _set_env("OPSGEN_TEST_SHARED", str(shared))
+        # Every pytest of this run, this one and the generated projects' suites it starts, keeps
+        # its numbered temporary folders here, not in the system's pytest-of-<user>: a pytest
+        # deletes the older folders there when it exits, and a generated project's `make test`
+        # that had to delete earlier runs' gigabytes of projects outlived its timeout in CI.
+        (shared / "pytest-runs").mkdir()
+        _set_env("PYTEST_DEBUG_TEMPROOT", str(shared / "pytest-runs"))
 
     _SESSION_HOME = Path(tempfile.mkdtemp(prefix="opsgen-test-home-"))
     _set_env("HOME", str(_SESSION_HOME))

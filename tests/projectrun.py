@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from watchrun import run_watched
+
 
 def make(project: Path, *targets: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    """Run ``make TARGETS`` in the project; its output, whatever the exit code."""
-    return subprocess.run(["make", *targets], cwd=project, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    """Run ``make TARGETS`` in the project; its output, whatever the exit code. If it hangs,
+    an AssertionError with the stacks of the Python processes it ran (see watchrun)."""
+    return run_watched(["make", *targets], project, timeout)
 
 
 def free_port() -> int:

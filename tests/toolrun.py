@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from watchrun import Hung, run_watched
 
 REQUIRE_ENV = "OPSGEN_REQUIRE_VALIDATORS"
 TIMEOUT_SECONDS = 600
@@ -65,40 +64,16 @@ def run(
     env: dict[str, str] | None = None,
 ) -> str:
     """Run a validator's command in the project (in ``env``, default this process's environment);
-    its stdout, or AssertionError if it fails."""
-    env = {**(os.environ if env is None else env), "NO_COLOR": "1", "PYTHONFAULTHANDLER": "1"}
-    with subprocess.Popen(
-        argv, cwd=project_dir, env=env, text=True, start_new_session=True,
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    ) as process:
-        try:
-            stdout, stderr = process.communicate(stdin, timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(
-                f"{validator_id}: `{' '.join(argv)}` timed out after {TIMEOUT_SECONDS}s; "
-                f"where it hung:\n{_stop_hung(process)}"
-            ) from None
-    if process.returncode != 0:
-        output = "\n".join(s.strip() for s in (stdout, stderr) if s.strip())
+    its stdout, or AssertionError if it fails or hangs (saying where: see watchrun)."""
+    env = {**(os.environ if env is None else env), "NO_COLOR": "1"}
+    try:
+        done = run_watched(argv, project_dir, TIMEOUT_SECONDS, env, stdin)
+    except Hung as hung:
+        raise AssertionError(f"{validator_id}: {hung}") from None
+    if done.returncode != 0:
+        output = "\n".join(s.strip() for s in (done.stdout, done.stderr) if s.strip())
         raise AssertionError(
-            f"{validator_id}: `{' '.join(argv)}` exited {process.returncode} in {project_dir}:\n"
+            f"{validator_id}: `{' '.join(argv)}` exited {done.returncode} in {project_dir}:\n"
             f"{output}"
         )
-    return stdout
-
-
-def _stop_hung(process: subprocess.Popen[str]) -> str:
-    """Stop a hung command's process group: SIGABRT first, on which Python processes (started
-    with PYTHONFAULTHANDLER=1) print every thread's stack, then SIGKILL. The tail of what the
-    command printed, those stacks included."""
-    for signal_number in (signal.SIGABRT, signal.SIGKILL):
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal_number)
-        try:
-            stdout, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            continue
-        output = "\n".join(s.strip() for s in (stdout, stderr) if s and s.strip())
-        return output[-6000:]
-    return "(nothing: a process outside its group kept its output open)"
+    return done.stdout
