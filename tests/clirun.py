@@ -79,8 +79,16 @@ def spawn_foreground_job(
     return subprocess.Popen(
         [sys.executable, "-m", "opsgen", *map(str, args)], env=_process_env(source, env),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=as_terminal_job,
     )
+
+
+def as_terminal_job() -> None:
+    """In a child before it runs its command: SIGINT as a terminal's foreground job has it.
+
+    Where this suite itself was started in the background by a non-interactive shell, it
+    inherits SIGINT ignored, and so would every process it starts, deaf to a Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def ctrl_c(job: subprocess.Popen[str]) -> Run:

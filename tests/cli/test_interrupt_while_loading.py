@@ -13,7 +13,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from clirun import INTERRUPTED, child_env
+from clirun import INTERRUPTED, as_terminal_job, child_env
 
 SITECUSTOMIZE = '''\
 import os
@@ -52,7 +52,8 @@ def test_ctrl_c_while_loading_is_an_interrupt(tmp_path: Path, command: list[str]
     env["PYTHONPATH"] = f"{hook}:{env['PYTHONPATH']}"
     dest = tmp_path / "svc"
     done = subprocess.run([*command, "new", str(dest), "--defaults"], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=120, check=False,
+                          preexec_fn=as_terminal_job)
     assert (done.returncode, done.stderr) == (130, INTERRUPTED)
     assert not dest.exists()
 

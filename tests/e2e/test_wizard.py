@@ -19,7 +19,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from clirun import child_env, opsgen_process, snapshot
+from clirun import as_terminal_job, child_env, opsgen_process, snapshot
 
 from opsgen.catalog import BASE_LAYER, Aspect, default_catalog
 from opsgen.config import Choice, Overrides, resolve
@@ -144,6 +144,7 @@ def wizard(tmp_path: Path) -> Iterator[Start]:
         child = pexpect.spawn(
             sys.executable, ["-m", "opsgen", "new", *map(str, args)], cwd=str(cwd), env=env,
             dimensions=(40, 120), encoding="utf-8", codec_errors="replace", timeout=TIMEOUT,
+            preexec_fn=as_terminal_job,
         )
         child.logfile_read = screen
         children.append(child)
