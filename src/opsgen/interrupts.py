@@ -35,16 +35,27 @@ def watching() -> Iterator[None]:
     """Within: SIGINT raises KeyboardInterrupt, as by default, and is remembered.
 
     :func:`interrupted` tells whether one arrived. Only in the main thread, and only where
-    SIGINT has Python's default handler; elsewhere nothing changes.
+    SIGINT has Python's default handler (or the one :func:`watch_process` installed); elsewhere
+    nothing changes.
     """
     _State.seen = _State.held = False
-    _install()
+    installed = _install()
     try:
         yield
     finally:
-        if signal.getsignal(signal.SIGINT) is _on_sigint:
+        if installed and signal.getsignal(signal.SIGINT) is _on_sigint:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        _State.held = False
+
+
+def watch_process() -> None:
+    """For the rest of the process: SIGINT raises until a command :func:`hold` s its result.
+
+    The ``opsgen`` command's process watches from before it loads the CLI until it exits, so no
+    moment is left where Python's default handler would turn a Ctrl-C into a traceback, or into
+    "nothing was written" after a command had put its result in place.
+    """
+    _State.seen = _State.held = False
+    _install()
 
 
 def watch_again() -> None:
@@ -55,10 +66,13 @@ def watch_again() -> None:
     _install()
 
 
-def _install() -> None:
+def _install() -> bool:
+    """Put :func:`_on_sigint` in place of Python's default handler; whether it did."""
     if (threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
         signal.signal(signal.SIGINT, _on_sigint)
+        return True
+    return False
 
 
 def interrupted() -> bool:
@@ -67,11 +81,17 @@ def interrupted() -> bool:
 
 
 def hold() -> None:
-    """The result is in place: from now on until :func:`watching` ends, SIGINT does not raise."""
+    """The result is in place: from now on a SIGINT is only remembered, not raised.
+
+    Until :func:`watching` ends, or, under :func:`watch_process`, until the process ends.
+    """
     _State.held = True
+
+
+EXIT_INTERRUPTED = 130  # as a shell reports a command that SIGINT ended
 
 
 def report_interrupted() -> int:
     """Tell the user a command was interrupted before it wrote anything; its exit code (130)."""
     print("opsgen: interrupted; nothing was written", file=sys.stderr)
-    return 130
+    return EXIT_INTERRUPTED

@@ -14,6 +14,7 @@ import pytest
 from clirun import INTERRUPTED, opsgen
 
 import opsgen.cli as cli
+from opsgen.entry import run
 from opsgen.errors import GenerationError
 from opsgen.interrupts import hold, watch_again
 
@@ -80,3 +81,25 @@ def test_once_the_result_is_in_place_ctrl_c_does_not_undo_its_report(
     run = opsgen(capsys, "catalog")
     assert (run.code, run.out, run.err) == (0, "wrote the project\n", "")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_opsgen_process_remembers_a_late_ctrl_c_until_it_exits(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process entry point watches until the process ends: a Ctrl-C after the command put
+    its result in place, as Python winds down, neither raises (a traceback, under the default
+    handler) nor turns the finished command into "interrupted; nothing was written"."""
+    def lands(args: argparse.Namespace) -> int:
+        hold()
+        print("wrote the project")
+        return 0
+
+    monkeypatch.setitem(cli.COMMANDS, "catalog", lands)
+    try:
+        assert run(["catalog"]) == 0
+        _ctrl_c()  # after the command returned, before the process is gone
+    except KeyboardInterrupt:
+        pytest.fail("a Ctrl-C after the command finished raised KeyboardInterrupt")
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert capsys.readouterr() == ("wrote the project\n", "")

@@ -98,12 +98,17 @@ def cold() -> Iterator[tuple[dict[str, str], dict[str, bytes], float]]:
 
 def before_opsgen_ran(run: Run) -> bool:
     """Whether a Ctrl-C came while Python was still starting, before any of opsgen's code: a
-    KeyboardInterrupt traceback with no frame of opsgen's. (Once opsgen's entry point runs, an
-    interrupt is opsgen's to report: tests/cli/test_interrupt_while_loading.py.)"""
-    return (run.code == -signal.SIGINT and run.err.rstrip().endswith("KeyboardInterrupt")
+    KeyboardInterrupt traceback with no frame of opsgen's, and either the SIGINT Python gives
+    back to the system or, inside the ``site`` module, Python's fatal start-up error (exit 1).
+    (Once opsgen's entry point runs, an interrupt is opsgen's to report:
+    tests/cli/test_interrupt_while_loading.py.)"""
+    in_site = run.code == 1 and run.err.startswith(SITE_FAILED)
+    return ((run.code == -signal.SIGINT or in_site)
+            and run.err.rstrip().endswith("KeyboardInterrupt")
             and OPSGEN_FRAME.search(run.err) is None)
 
 
+SITE_FAILED = "Fatal Python error: init_import_site: Failed to import the site module\n"
 OPSGEN_FRAME = re.compile(r'File "[^"]*[/\\]opsgen[/\\]')
 
 
