@@ -36,6 +36,7 @@ from combinations import (
     CONFIGS,
     MATRIX,
     PROJECT,
+    PROJECT_RUNS_PER_CHECK,
     READY,
     Outcome,
     configuration_cells,
@@ -181,3 +182,22 @@ def test_the_committed_report_shows_the_catalogs_configurations() -> None:
     _, _, tail = REPORT.read_text(encoding="utf-8").partition("Pairs left out")
     listed = [line for line in tail.splitlines() if line.startswith("- ")]
     assert listed == pairs_left_out(), stale
+
+
+def test_ci_runs_every_project_running_check_in_some_configurations() -> None:
+    """CI's sample leaves no check of a validator that runs the project unrun: each runs in
+    between one and PROJECT_RUNS_PER_CHECK configurations, all of which have it."""
+    sample = project_run_sample()
+    having: dict[object, set[str]] = {}
+    for config in CONFIGS:
+        for check in checks_for(CATALOG, config):
+            if CATALOG.validators[check.validator].runs_project:
+                having.setdefault(check, set()).add(config.name)
+    runs: dict[object, set[str]] = {}
+    for name, checks in sample.items():
+        for check in checks:
+            runs.setdefault(check, set()).add(name)
+    assert set(runs) == set(having)
+    for check, names in runs.items():
+        assert names <= having[check]
+        assert 1 <= len(names) <= min(PROJECT_RUNS_PER_CHECK, len(having[check]))
