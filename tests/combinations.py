@@ -66,17 +66,22 @@ def _tools_in(config: ProjectConfig, layers: frozenset[str]) -> set[tuple[str, s
     return values
 
 
-def project_run_sample(per_check: int = PROJECT_RUNS_PER_CHECK) -> dict[str, set[Check]]:
-    """Where CI's mode runs the checks of the validators that run the project: for each such
-    check, the ``per_check`` configurations having it that, taken in turn, add the most tools
-    of its layers not yet among the chosen. Configuration name -> its checks to run."""
+def project_running_checks() -> dict[Check, list[ProjectConfig]]:
+    """Each check of a validator that runs the project, with the configurations having it."""
     having: dict[Check, list[ProjectConfig]] = {}
     for config in CONFIGS:
         for check in checks_for(CATALOG, config):
             if CATALOG.validators[check.validator].runs_project:
                 having.setdefault(check, []).append(config)
+    return having
+
+
+def project_run_sample(per_check: int = PROJECT_RUNS_PER_CHECK) -> dict[str, set[Check]]:
+    """Where CI's mode runs the checks of the validators that run the project: for each such
+    check, the ``per_check`` configurations having it that, taken in turn, add the most tools
+    of its layers not yet among the chosen. Configuration name -> its checks to run."""
     sample: dict[str, set[Check]] = {}
-    for check, configs in having.items():
+    for check, configs in project_running_checks().items():
         tools = {c.name: _tools_in(c, _home_layers(check)) for c in configs}
         missing = set().union(*tools.values())
         for _ in range(min(per_check, len(configs))):

@@ -43,11 +43,13 @@ from combinations import (
     covered_pairs_total,
     pairs_left_out,
     project_run_sample,
+    project_running_checks,
 )
 from setups import CATALOG
 from validation import check_id, checks_for, tracked_files
 from verdicts import run_once, session_store
 
+from opsgen.catalog import Check
 from opsgen.cli import main
 from opsgen.config import Overrides, ProjectConfig, dump_config, resolve
 
@@ -187,14 +189,10 @@ def test_the_committed_report_shows_the_catalogs_configurations() -> None:
 def test_ci_runs_every_project_running_check_in_some_configurations() -> None:
     """CI's sample leaves no check of a validator that runs the project unrun: each runs in
     between one and PROJECT_RUNS_PER_CHECK configurations, all of which have it."""
-    sample = project_run_sample()
-    having: dict[object, set[str]] = {}
-    for config in CONFIGS:
-        for check in checks_for(CATALOG, config):
-            if CATALOG.validators[check.validator].runs_project:
-                having.setdefault(check, set()).add(config.name)
-    runs: dict[object, set[str]] = {}
-    for name, checks in sample.items():
+    having = {check: {c.name for c in configs}
+              for check, configs in project_running_checks().items()}
+    runs: dict[Check, set[str]] = {}
+    for name, checks in project_run_sample().items():
         for check in checks:
             runs.setdefault(check, set()).add(name)
     assert set(runs) == set(having)
