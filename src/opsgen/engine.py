@@ -72,11 +72,17 @@ def render_layer(source: TemplateSource, dst: Path, data: dict[str, Any], layer:
 
 
 def _one_line(error: Exception) -> str:
-    """The telling line of an error: git's ``fatal:`` line when copier quotes a failed clone."""
+    """The telling line of an error: git's ``fatal:`` line when copier quotes a failed clone.
+
+    A clone fails on a damaged template source, or on a full disk where it clones to (the
+    temporary folder): only the first is the source's fault.
+    """
     lines = [line.strip(" |") for line in str(error).splitlines() if line.strip(" |")]
     fatal = next((line[line.index("fatal:"):] for line in lines if "fatal:" in line), None)
     if fatal is None:
         return lines[0] if lines else type(error).__name__
+    if os.strerror(errno.ENOSPC) in fatal:
+        return f"{fatal}; nothing was written"
     return f"{fatal} (the template source {RECORDED_SOURCE} is damaged)"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
@@ -69,8 +70,16 @@ def _dev_bundle() -> Path:
     current = _tree_stamp(root)
     # The stamp holds the built files' digest too, so a damaged cache is rebuilt, not installed.
     if _read_small(stamp) != f"{current} {_digest(out)}":
-        build_bundle(root, __version__, out)
-        stamp.write_text(f"{current} {_digest(out)}", encoding="utf-8")
+        try:
+            build_bundle(root, __version__, out)
+            stamp.write_text(f"{current} {_digest(out)}", encoding="utf-8")
+        except subprocess.CalledProcessError as error:  # e.g. a full temporary folder
+            lines = (error.stderr or "").strip().splitlines()
+            raise GenerationError(f"building the templates of {root} failed: git {error.cmd[3]}: "
+                                  f"{lines[-1] if lines else 'failed'}") from None
+        except OSError as error:
+            raise GenerationError(f"building the templates of {root} failed: "
+                                  f"{error.strerror or error}") from None
     return out
 
 

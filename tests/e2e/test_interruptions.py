@@ -1,6 +1,7 @@
 """`opsgen new` killed at any moment, and a disk that fills up: never half a project.
 
-(`opsgen update` killed at any moment: tests/e2e/test_update_guarantees.py.)
+(`opsgen update` killed at any moment: tests/e2e/test_update_guarantees.py; `opsgen add` and
+`opsgen set`, killed or out of space: tests/e2e/test_change_interruptions.py.)
 
 SIGKILL cannot be caught, so the guarantee comes from how generation works: everything is
 rendered and committed in a scratch folder beside DEST, which one rename(2) moves into place.
@@ -29,6 +30,7 @@ from clirun import (
     spawn_foreground_job,
     spawn_opsgen,
 )
+from disks import fill, small_disk
 
 pytestmark = pytest.mark.e2e
 
@@ -140,18 +142,30 @@ def test_ctrl_c_exits_130_and_leaves_nothing_or_the_whole_project(
 
 
 def test_a_full_disk_is_one_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                             capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
-        run = opsgen_process("new", mount / "svc", "--defaults")
+    with small_disk(tmp_path / "small", size="256k") as disk:
+        run = opsgen_process("new", disk / "svc", "--defaults")
         assert run.code == 1, run.out
         lines = run.err.strip().splitlines()
         assert len(lines) == 1, run.err
         assert lines[0].startswith("opsgen: error: ") and "No space left on device" in lines[0]
-        assert list(mount.iterdir()) == []
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
+        assert list(disk.iterdir()) == []
+
+
+def test_a_full_temporary_folder_is_one_clear_error_and_leaves_nothing(
+    tmp_path: Path, cold: tuple[dict[str, str], dict[str, bytes], float]
+) -> None:
+    """Copier clones the templates into the temporary folder: out of space there, opsgen says
+    so (not that the templates are damaged), and leaves nothing, there or beside DEST."""
+    env, _, _ = cold
+    shutil.rmtree(Path(env["XDG_CACHE_HOME"]) / "opsgen" / "renders", ignore_errors=True)
+    with small_disk(tmp_path / "temp", size="256k") as temp:
+        fill(temp, leave_kib=8)
+        run = opsgen_process("new", tmp_path / "svc", "--defaults",
+                             env={**env, "TMPDIR": str(temp)})
+        assert run.code == 1, run.out
+        lines = run.err.strip().splitlines()
+        assert len(lines) == 1, run.err
+        assert lines[0].startswith("opsgen: error: rendering layer devops failed: ")
+        assert lines[0].endswith("No space left on device; nothing was written")
+        assert [p.name for p in temp.iterdir()] == ["filler"]
+    assert [p.name for p in tmp_path.iterdir()] == ["temp"]
