@@ -22,7 +22,7 @@ from opsgen.catalog import BASE_LAYER, LAYER_ORDER, default_catalog
 from opsgen.changes import Versions, file_states
 from opsgen.config import Overrides, ProjectConfig, config_from_answers, resolve
 from opsgen.engine import answers_file, copier_update, render_layer
-from opsgen.errors import UsageError
+from opsgen.errors import GenerationError, OpsgenError, UsageError
 from opsgen.gitops import (
     apply_changes,
     clone_head,
@@ -350,8 +350,21 @@ def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> Upd
         )
         if not plan:
             hold()  # the project changes whole from here: Ctrl-C no longer stops it half-way
-            apply_changes(clone, base, final, project)
-            mark_conflicts(project, {path: (renders.file(renders.old, path),
-                                            renders.file(renders.new, path))
-                                     for path in report.conflicts})
+            try:
+                apply_changes(clone, base, final, project)
+                mark_conflicts(project, {path: (renders.file(renders.old, path),
+                                                renders.file(renders.new, path))
+                                         for path in report.conflicts})
+            except (OpsgenError, OSError) as error:  # e.g. the disk filled up half-way
+                raise _partly_changed(project, error) from error
     return report
+
+
+def _partly_changed(project: Path, error: Exception) -> GenerationError:
+    """Writing into the project failed after it began: say so, and how git takes it back."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return GenerationError(
+        f"{reason}; {project} may be partly changed (your commits are not): once that is "
+        "fixed, `rm -f .git/index.lock; git reset --hard; git clean -fd` there restores your "
+        "last commit; then run this again"
+    )
