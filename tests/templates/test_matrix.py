@@ -11,8 +11,9 @@ test workers.
 
 Without ``OPSGEN_MATRIX_FULL=1`` (CI's mode, for its time), each check of a validator that runs
 the generated project's code (the catalog's ``runs_project``: its tests, pipeline, DAGs, catalog
-ingestion) runs in the few configurations that cover the most tools of its layers
-(``project_run_sample``), and is left out of the others. ``OPSGEN_MATRIX_FULL=1 OPSGEN_MATRIX_REPORT=docs/matrix.md python -m pytest
+ingestion) runs in configurations that together have every tool of its layers
+(``project_run_sample``; the tests of PyTorch and TensorFlow projects need a venv only the full
+run installs), and is left out of the others. ``OPSGEN_MATRIX_FULL=1 OPSGEN_MATRIX_REPORT=docs/matrix.md python -m pytest
 tests/templates/test_matrix.py`` runs them all and writes the report of the run (which
 configurations, which pairs, what passed).
 """
@@ -36,7 +37,7 @@ from combinations import (
     CONFIGS,
     MATRIX,
     PROJECT,
-    PROJECT_RUNS_PER_CHECK,
+    FULL_ONLY_FRAMEWORKS,
     READY,
     Outcome,
     configuration_cells,
@@ -44,6 +45,8 @@ from combinations import (
     pairs_left_out,
     project_run_sample,
     project_running_checks,
+    runs_in_ci_mode,
+    sample_tools,
 )
 from setups import CATALOG
 from validation import check_id, checks_for, tracked_files
@@ -101,7 +104,7 @@ def lint_problems(project: Path) -> list[str]:
 # The validators that run the project (its own tests, the orchestrators, the catalogs) cost
 # about 45 minutes over the 86 configurations, more than CI's time allows beside the rest of the
 # suite: CI runs every other validator (the slow linters too: checkov, zizmor, groovy-lint,
-# ansible-lint) everywhere and these in a sample; OPSGEN_MATRIX_FULL=1 runs them all everywhere.
+# ansible-lint) everywhere and these in a sample that tries each with every tool of its layers; OPSGEN_MATRIX_FULL=1 runs them all everywhere.
 FULL = os.environ.get("OPSGEN_MATRIX_FULL") == "1"
 SAMPLE = {} if FULL else project_run_sample()
 
@@ -186,16 +189,24 @@ def test_the_committed_report_shows_the_catalogs_configurations() -> None:
     assert listed == pairs_left_out(), stale
 
 
-def test_ci_runs_every_project_running_check_in_some_configurations() -> None:
-    """CI's sample leaves no check of a validator that runs the project unrun: each runs in
-    between one and PROJECT_RUNS_PER_CHECK configurations, all of which have it."""
-    having = {check: {c.name for c in configs}
-              for check, configs in project_running_checks().items()}
+def test_ci_runs_every_project_running_check_with_every_tool_of_its_layers() -> None:
+    """CI's sample leaves no check of a validator that runs the project unrun, nor a tool of its
+    layers untried with it: each runs only in configurations having it, and these together have
+    every tool that the configurations having it have, the frameworks CI cannot run aside."""
+    having = project_running_checks()
     runs: dict[Check, set[str]] = {}
     for name, checks in project_run_sample().items():
         for check in checks:
             runs.setdefault(check, set()).add(name)
     assert set(runs) == set(having)
     for check, names in runs.items():
-        assert names <= having[check]
-        assert 1 <= len(names) <= min(PROJECT_RUNS_PER_CHECK, len(having[check]))
+        chosen = [c for c in having[check] if c.name in names]
+        assert len(chosen) == len(names)  # only configurations having the check
+        assert all(runs_in_ci_mode(check, c) for c in chosen)
+        runnable = [c for c in having[check] if runs_in_ci_mode(check, c)]
+        assert sample_tools(check, chosen) == sample_tools(check, runnable), check
+    # What CI's mode leaves to the full run: the tests of PyTorch and TensorFlow projects.
+    ml_tests = next(check for check in having if check.validator == "ml_tests")
+    untried = (sample_tools(ml_tests, having[ml_tests])
+               - sample_tools(ml_tests, [c for c in having[ml_tests] if c.name in runs[ml_tests]]))
+    assert {tool for aspect, tool in untried if aspect == "ml_frameworks"} == FULL_ONLY_FRAMEWORKS
