@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from opsgen.errors import GenerationError
@@ -38,10 +38,15 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool =
     except FileNotFoundError:
         raise GenerationError("git: not found on PATH; opsgen needs git") from None
     except subprocess.CalledProcessError as error:
-        detail = (error.stderr or error.stdout).strip().splitlines()
-        verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
-        raise GenerationError(f"git {verb}: {detail[-1] if detail else 'failed'}") from None
+        raise GenerationError(failure(error, args)) from None
     return result.stdout.strip() if strip else result.stdout
+
+
+def failure(error: subprocess.CalledProcessError, args: Sequence[str]) -> str:
+    """``git VERB: <git's last line>`` for a failed ``git [options] VERB ...`` run."""
+    detail = (error.stderr or error.stdout or "").strip().splitlines()
+    verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+    return f"git {verb}: {detail[-1] if detail else 'failed'}"
 
 
 def init_and_commit(repo: Path, message: str, progress: Progress | None = None) -> None:

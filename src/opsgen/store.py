@@ -19,7 +19,7 @@ from pathlib import Path
 from opsgen import __version__
 from opsgen.bundle import RELEASES, TEMPLATE_PATHS, build_bundle, read_heads
 from opsgen.errors import GenerationError
-from opsgen.gitops import git
+from opsgen.gitops import failure, git
 
 RECORDED_SOURCE = "~/.local/share/opsgen/templates.bundle"
 
@@ -74,9 +74,8 @@ def _dev_bundle() -> Path:
             build_bundle(root, __version__, out)
             stamp.write_text(f"{current} {_digest(out)}", encoding="utf-8")
         except subprocess.CalledProcessError as error:  # e.g. a full temporary folder
-            lines = (error.stderr or "").strip().splitlines()
-            raise GenerationError(f"building the templates of {root} failed: git {error.cmd[3]}: "
-                                  f"{lines[-1] if lines else 'failed'}") from None
+            raise GenerationError(f"building the templates of {root} failed: "
+                                  f"{failure(error, error.cmd[3:])}") from None
         except OSError as error:
             raise GenerationError(f"building the templates of {root} failed: "
                                   f"{error.strerror or error}") from None
