@@ -69,6 +69,14 @@ def is_clean(repo: Path) -> bool:
     return not git(repo, "--no-optional-locks", "status", "--porcelain")
 
 
+def enclosing_repository(folder: Path) -> Path | None:
+    """The top folder of the git repository ``folder`` lies in, if any (None when it is in none)."""
+    try:
+        return Path(git(folder, "rev-parse", "--show-toplevel"))
+    except GenerationError:
+        return None
+
+
 def clone_head(repo: Path, dest: Path) -> str:
     """Clone ``repo`` into ``dest`` with its HEAD checked out (detached); return HEAD's commit.
 

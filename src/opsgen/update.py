@@ -27,6 +27,7 @@ from opsgen.gitops import (
     apply_changes,
     clone_head,
     commit_all,
+    enclosing_repository,
     file_at,
     folder_entries,
     git,
@@ -136,8 +137,15 @@ def _raw(config: ProjectConfig) -> dict[str, Any]:
 
 def _updatable(project: Path) -> list[str]:
     """The project's layers, base first, once it is shown that opsgen may change it."""
+    if not project.is_dir():
+        problem = "is not a folder" if project.exists() else "no such folder"
+        raise UsageError(f"{project}: {problem}")
     layers = [layer for layer in LAYER_ORDER if (project / answers_file(layer)).is_file()]
     if not layers:
+        top = enclosing_repository(project)
+        if top is not None and top != project and (top / answers_file(BASE_LAYER)).is_file():
+            raise UsageError(f"{project}: no .copier-answers.yml; it is a folder of the project "
+                             f"{top}: give that")
         raise UsageError(f"{project}: no .copier-answers.yml; not a project made by opsgen")
     vcs = str(_answers(project, layers[0]).get("version_control", "git"))
     if vcs != "git":
@@ -146,6 +154,10 @@ def _updatable(project: Path) -> list[str]:
             "`opsgen new` into another folder (same answers) and merge the differences by hand"
         )
     if not (project / ".git").exists():
+        top = enclosing_repository(project)
+        if top is not None:
+            raise UsageError(f"{project}: is a folder of the git repository {top}; opsgen changes "
+                             "a project that is a git repository of its own")
         raise UsageError(f"{project}: updates need git (copier merges with it); run `git init`")
     if not is_clean(project):
         raise UsageError(f"{project}: has uncommitted changes; commit or stash them first")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +45,22 @@ def newer_answers(project: Path) -> str:
             "upgrade opsgen")
 
 
-@pytest.mark.parametrize("spoil", [edited_readme, untracked_file, no_answers, newer_answers])
+def inside_a_larger_repository(project: Path) -> str:
+    shutil.rmtree(project / ".git")
+    outer = project.parent
+    sh("git", "init", "-q", cwd=outer)
+    sh("git", "add", "-A", cwd=outer)
+    git_commit(outer, "A monorepo holding the project")
+    return (f"{project}: is a folder of the git repository {outer}; opsgen changes a project "
+            "that is a git repository of its own")
+
+
+def a_folder_of_the_project(project: Path) -> str:
+    return f"{project / 'docs'}: no .copier-answers.yml; it is a folder of the project {project}: give that"
+
+
+@pytest.mark.parametrize("spoil", [edited_readme, untracked_file, no_answers, newer_answers,
+                                   inside_a_larger_repository])
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_refusals_change_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...],
@@ -67,3 +83,33 @@ def test_add_takes_a_project_and_one_layer(
     run = opsgen(capsys, "add", tmp_path, "mlops", "dataops")
     assert run.code == 2
     assert run.err == "opsgen: error: add: takes [PROJECT] LAYER, not 3 arguments\n"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_a_folder_of_a_project_names_the_project(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    project = tmp_path / "svc"
+    assert opsgen(capsys, "new", project, "--defaults").code == 0
+    before = snapshot(project)
+    run = opsgen(capsys, command[0], project / "docs", *command[1:])
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"opsgen: error: {a_folder_of_the_project(project)}\n"
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(("make", "problem"), [(None, "no such folder"),
+                                               ("file", "is not a folder")])
+def test_a_missing_project_or_a_file_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...],
+    make: str | None, problem: str,
+) -> None:
+    path = tmp_path / "svc"
+    if make == "file":
+        path.write_text("mine\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    run = opsgen(capsys, command[0], path, *command[1:])
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"opsgen: error: {path}: {problem}\n"
+    assert snapshot(tmp_path) == before
