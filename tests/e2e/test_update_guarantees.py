@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,9 +194,12 @@ def test_user_edits_survive_and_a_clash_is_a_reported_conflict(
     editorconfig = (scenario.project / ".editorconfig").read_text(encoding="utf-8")
     assert "<<<<<<< before updating" in editorconfig
     assert "indent_size = 8" in editorconfig and "indent_size = 2" in editorconfig
-    # Recorded as a merge conflict, so `git commit -a` refuses the markers.
+    # Recorded as a merge conflict, so `git commit` refuses the markers (the README says so).
     status = sh("git", "status", "--porcelain", cwd=scenario.project).splitlines()
     assert "UU .editorconfig" in status
+    refused = subprocess.run(["git", "commit", "-q", "-m", "as it is"], cwd=scenario.project,
+                             capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "unmerged files" in refused.stderr, refused.stderr
     # A file the templates dropped keeps the user's edit, as git's modify/delete conflict.
     test_logs = scenario.project / "tests" / "test_logs.py"
     assert test_logs.read_text(encoding="utf-8").endswith(MY_TEST)
@@ -232,7 +236,13 @@ def test_plain_copier_update_works_layer_by_layer(
     # Any update by the newer opsgen (a plan changes nothing) puts its templates in the store.
     assert scenario.update("--plan").code == 0
     sh("copier", "update", "--defaults", cwd=project, env=env)
+    # Unlike opsgen (a conflict, the user's version kept), copier deletes a file the templates
+    # dropped even when the user had edited it: the README says so, and git's history keeps it.
+    assert not (project / "tests" / "test_logs.py").exists()
     git_commit(project, "Base layer updated by copier")
+    # Each layer is its own copier project: the base layer's update leaves the ML layer's alone.
+    ml_answers = yaml.safe_load((project / ".copier-answers.mlops.yml").read_text(encoding="utf-8"))
+    assert ml_answers["_commit"] == f"v{OLD}"
     sh("copier", "update", "--defaults", "-a", ".copier-answers.mlops.yml", cwd=project, env=env)
     git_commit(project, "ML layer updated by copier")
     readme = (project / "README.md").read_text(encoding="utf-8")
