@@ -137,7 +137,7 @@ def _check_destination(dest: Path) -> None:
         )
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest}: exists and is not a folder; choose a new destination")
-    if dest.is_dir() and any(dest.iterdir()):
+    if dest.is_dir() and any(not _dead_scratch(child) for child in dest.iterdir()):
         raise UsageError(f"{dest}: folder is not empty; choose a new or empty destination")
     ancestor = next(p for p in dest.parents if os.path.lexists(p))
     if not ancestor.is_dir():
@@ -157,16 +157,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _sweep(parent: Path) -> None:
-    """Remove scratch folders that a killed opsgen (SIGKILL, power loss) left in ``parent``.
+def _dead_scratch(path: Path) -> bool:
+    """Whether ``path`` is a scratch folder that a killed opsgen (SIGKILL, power loss) left.
 
     A scratch folder is named after its process id; one whose process is gone is garbage.
     """
+    name = path.name
+    if not name.startswith(SCRATCH_PREFIX) or "-" not in name[len(SCRATCH_PREFIX):]:
+        return False
+    pid = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+    if not pid.isdigit() or _alive(int(pid)) or path.is_symlink() or not path.is_dir():
+        return False
+    return {child.name for child in path.iterdir()} <= {"project"}  # what _scratch makes
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the scratch folders that killed opsgen processes left in ``parent``."""
     for path in parent.glob(f"{SCRATCH_PREFIX}*-*"):
-        pid = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-        if not pid.isdigit() or _alive(int(pid)) or path.is_symlink() or not path.is_dir():
-            continue
-        if {child.name for child in path.iterdir()} <= {"project"}:  # what _scratch makes
+        if _dead_scratch(path):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -238,7 +246,11 @@ def generate(
 
 
 def _generate_into(config: ProjectConfig, dest: Path, progress: Progress | None) -> Result:
-    with _scratch(dest.parent) as tmp:
+    # An existing (empty) folder is filled in place, so it keeps its permissions, its owner, a
+    # shell's working directory in it, and works as a mount point: the project is staged inside
+    # it, on its file system. A new folder is staged beside it and lands by one rename.
+    fill = dest.is_dir()
+    with _scratch(dest if fill else dest.parent) as tmp:
         staged = tmp / "project"
         source = render_layers(config, staged, config.layers, progress)
         vcs = str(config.tools["version_control"])
@@ -248,8 +260,37 @@ def _generate_into(config: ProjectConfig, dest: Path, progress: Progress | None)
         files = _listing(staged)
         tell(progress, f"move it into {dest.name}")
         hold()  # from here the project lands whole: Ctrl-C no longer undoes it
-        _move_into_place(staged, dest)
+        if fill:
+            _move_contents(staged, dest)
+        else:
+            _move_into_place(staged, dest)
     return Result(dest=dest, files=files, hint=None if committed else start_hint(vcs, dest))
+
+
+# The repository goes first: if opsgen is killed during the moves, the folder holds the first
+# commit, and `git reset --hard; git clean -fd` there completes the project.
+_REPOSITORIES = (".git", ".hg")
+
+
+def _move_contents(staged: Path, dest: Path) -> None:
+    """Move everything in ``staged`` into the folder ``dest`` on its file system.
+
+    The repository goes first. On failure, what was moved goes back: ``dest`` is left as it was.
+    """
+    entries = sorted(staged.iterdir(), key=lambda p: (p.name not in _REPOSITORIES, p.name))
+    moved: list[Path] = []
+    try:
+        for entry in entries:
+            target = dest / entry.name
+            if os.path.lexists(target):  # written there meanwhile: never replace it
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
+            os.rename(entry, target)
+            moved.append(entry)
+    except OSError as error:
+        for entry in reversed(moved):
+            with suppress(OSError):
+                os.rename(dest / entry.name, entry)
+        raise GenerationError(f"{dest}: could not move the project into place ({error})") from None
 
 
 def _move_into_place(staged: Path, dest: Path) -> None:

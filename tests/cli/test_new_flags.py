@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from clirun import opsgen, opsgen_process, snapshot
+from disks import small_disk
 
 
 def git_log(repo: Path) -> list[str]:
@@ -36,10 +39,46 @@ def test_defaults_make_a_git_repo_with_one_clean_commit(
 
 
 def test_into_an_existing_empty_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The folder is filled, not replaced: a shell in it sees the project, and the folder keeps
+    its permissions (here setgid, group-only) and owner."""
     dest = tmp_path / "svc"
     dest.mkdir()
+    dest.chmod(0o2770)
+    before = dest.stat()
     assert opsgen(capsys, "new", dest, "--defaults").code == 0
+    after = dest.stat()
+    assert (after.st_ino, after.st_mode, after.st_uid, after.st_gid) == (
+        before.st_ino, before.st_mode, before.st_uid, before.st_gid)
     assert (dest / ".copier-answers.yml").is_file()
+    assert len(git_log(dest)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
+    assert not list(dest.glob(".opsgen-*"))  # its scratch folder is gone
+
+
+def test_into_the_current_folder(tmp_path: Path) -> None:
+    """`opsgen new .` from a shell in a new empty folder: that shell, still in the folder it was
+    in, sees the project and can run its make targets (a replaced folder would be a deleted one).
+    """
+    dest = tmp_path / "acme-web"
+    dest.mkdir()
+    script = f"{shlex.quote(sys.executable)} -m opsgen new . --defaults >/dev/null && make -n test"
+    shell = subprocess.run(["sh", "-c", script], cwd=dest, capture_output=True, text=True,
+                           check=False)
+    assert shell.returncode == 0, shell.stderr
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["name"] == "acme-web"
+
+
+def test_into_an_empty_mount_point(tmp_path: Path) -> None:
+    """A mount point cannot be replaced by a rename; it is filled like any empty folder."""
+    with small_disk(tmp_path / "workspace", size="64m") as mount:
+        run = opsgen_process("new", mount, "--defaults")
+        assert run.code == 0, run.err
+        assert (mount / ".copier-answers.yml").is_file()
+        assert len(git_log(mount)) == 1
+        status = subprocess.run(["git", "-C", str(mount), "status", "--porcelain"],
+                                capture_output=True, text=True, check=True).stdout
+        assert status == ""
 
 
 def test_non_empty_destination_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

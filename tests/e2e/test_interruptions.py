@@ -5,7 +5,10 @@
 
 SIGKILL cannot be caught, so the guarantee comes from how generation works: everything is
 rendered and committed in a scratch folder beside DEST, which one rename(2) moves into place.
-The tests kill real processes at delays spread over a whole run, measured first on this machine.
+An existing empty DEST is filled in place instead: staged inside it, then its entries moved in,
+the repository first, so a kill in that window leaves the first commit, from which git restores
+the rest. The tests kill real processes at delays spread over a whole run, measured first on
+this machine.
 """
 
 from __future__ import annotations
@@ -79,6 +82,57 @@ def test_sigkill_leaves_dest_absent_or_complete(
     assert opsgen_process("new", tmp_path / "next", "--defaults").code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names in (["next"], ["next", "svc"]), names
+
+
+def outside_scratch(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items() if not k.startswith(".opsgen-")}
+
+
+@pytest.mark.parametrize("point", range(KILL_POINTS))
+def test_sigkill_leaves_an_empty_dest_empty_or_the_project_or_its_first_commit(
+    tmp_path: Path, reference: tuple[dict[str, bytes], float], point: int
+) -> None:
+    """An existing empty DEST is filled in place; killed, it holds nothing of the project (a
+    rerun then makes it), the whole project, or, killed during the moves, the repository with
+    the first commit, from which the README's git line completes it."""
+    files, duration = reference
+    dest = tmp_path / "svc"
+    dest.mkdir()
+    process = new(dest)
+    time.sleep(duration * (point + 0.5) / KILL_POINTS)
+    process.kill()
+    process.wait(timeout=30)
+    landed = sorted(p.name for p in dest.iterdir() if not p.name.startswith(".opsgen-"))
+    if not landed:
+        again = opsgen_process("new", dest, "--defaults")  # the dead scratch folder is no obstacle
+        assert again.code == 0, again.err
+        assert sorted(p.name for p in dest.iterdir() if p.name.startswith(".opsgen-")) == []
+    elif outside_scratch(project_files(dest)) != files:
+        assert ".git" in landed, landed  # the repository moves first
+        subprocess.run(["sh", "-c", "git reset -q --hard && git clean -q -fd"], cwd=dest,
+                       check=True)
+    assert outside_scratch(project_files(dest)) == files
+    log = subprocess.run(["git", "-C", str(dest), "log", "--oneline"], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert len(log) == 1
+
+
+def test_a_fill_stopped_during_the_moves_is_completed_by_git(
+    tmp_path: Path, reference: tuple[dict[str, bytes], float]
+) -> None:
+    """The state a kill between two of those renames leaves (the repository and some entries
+    moved, the rest in the scratch folder): the README's git line completes the project."""
+    files, _ = reference
+    made = tmp_path / "made" / "svc"
+    assert opsgen_process("new", made, "--defaults").code == 0
+    dest, scratch = tmp_path / "svc", tmp_path / "svc" / ".opsgen-999999999-x" / "project"
+    scratch.parent.mkdir(parents=True)
+    made.rename(scratch)
+    entries = sorted(scratch.iterdir(), key=lambda p: (p.name != ".git", p.name))
+    for entry in entries[: len(entries) // 2]:
+        entry.rename(dest / entry.name)
+    subprocess.run(["sh", "-c", "git reset -q --hard && git clean -q -fd"], cwd=dest, check=True)
+    assert project_files(dest) == files
 
 
 @pytest.fixture(scope="module")
