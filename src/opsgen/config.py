@@ -91,12 +91,13 @@ def _read_text(path: Path) -> str:
         with path.open("rb") as stream:
             # Read one byte past the limit: a size from stat() means nothing for a pipe or device.
             raw = stream.read(CONFIG_MAX_BYTES + 1)
+    # Which file could not be opened needs the path as given (./opsgen.yaml may exist).
     except FileNotFoundError:
-        raise ConfigError(label, "no such file") from None
+        raise ConfigError(str(path), "no such file") from None
     except IsADirectoryError:
-        raise ConfigError(label, "is a folder, not a config file") from None
+        raise ConfigError(str(path), "is a folder, not a config file") from None
     except OSError as error:
-        raise ConfigError(label, f"cannot be read ({error.strerror or error})") from None
+        raise ConfigError(str(path), f"cannot be read ({error.strerror or error})") from None
     if len(raw) > CONFIG_MAX_BYTES:
         raise ConfigError(label, f"is larger than {limit}; a config file is a few lines of YAML")
     try:

@@ -93,17 +93,20 @@ def test_a_config_at_the_size_limit_is_still_read(
 
 
 @pytest.mark.parametrize(("make", "expected"), [
-    (lambda p: p.mkdir(), "opsgen.yaml: is a folder"),
-    (lambda p: None, "opsgen.yaml: no such file"),
+    (lambda p: p.mkdir(), "is a folder"),
+    (lambda p: None, "no such file"),
 ])
 def test_a_config_path_that_is_no_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, make: object, expected: str
 ) -> None:
-    config = tmp_path / "opsgen.yaml"
-    make(config)  # type: ignore[operator]
-    run = opsgen(capsys, "new", tmp_path / "acme", "--config", config)
+    """Named by the path as given: ./opsgen.yaml may well exist when ../other/opsgen.yaml does not."""
+    (tmp_path / "opsgen.yaml").write_text("name: acme\n", encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    config = Path("..") / "other" / "opsgen.yaml"
+    make(tmp_path / "other" / "opsgen.yaml")  # type: ignore[operator]
+    run = opsgen_process("new", tmp_path / "acme", "--config", config, cwd=tmp_path / "other")
     assert run.code == 2
-    one_line_error(run, expected)
+    one_line_error(run, f"{config}: {expected}")
     assert not (tmp_path / "acme").exists()
 
 

@@ -183,8 +183,9 @@ def test_unreadable_files_name_the_file(tmp_path: Path, text: str, expected: str
 
 
 def test_missing_file_names_it(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"^nope\.yaml: no such file"):
+    with pytest.raises(ConfigError) as info:
         read_config_file(tmp_path / "nope.yaml")
+    assert str(info.value) == f"{tmp_path / 'nope.yaml'}: no such file"
 
 
 def test_answers_round_trip_to_the_same_config() -> None:
