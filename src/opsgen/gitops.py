@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from opsgen.errors import GenerationError
@@ -145,15 +145,19 @@ def _git_bytes(repo: Path, *args: str, input_: bytes | None = None) -> bytes:
     return result.stdout
 
 
-def mark_conflicts(repo: Path, stages: dict[str, tuple[Path | None, Path | None]]) -> None:
-    """Record conflicts in the index as a merge would, so ``git commit -a`` refuses them.
+def mark_conflicts(repo: Path, stages: dict[str, tuple[Path | None, Path | None]],
+                   came_from: Mapping[str, str] | None = None) -> None:
+    """Record conflicts in the index as a merge would, so ``git commit`` refuses them.
 
     ``stages`` maps each conflicted path to its file in the old and in the new template render
-    (stage 1, base, and 3, theirs); stage 2 is the user's committed version.
+    (stage 1, base, and 3, theirs); stage 2 is the user's committed version: of the path
+    itself, or, for a file a migration moved, of the path ``came_from`` names.
     """
     lines = []
     for path, (old, new) in sorted(stages.items()):
         current = git(repo, "ls-files", "-s", "--", path)
+        if not current and came_from and path in came_from:
+            current = git(repo, "ls-files", "-s", "--", came_from[path])
         if not current:
             continue
         mode, blob, _ = current.split("\t", 1)[0].split()

@@ -296,17 +296,19 @@ def _carry_moved(clone: Path, base: str, before: Mapping[str, str], renders: _Re
                  moves: Mapping[str, str]) -> set[str]:
     """Carry the user's edits of each moved file to its new path; the paths left in conflict.
 
-    Base: the old templates' file; ours: the installed templates' file at its new path, as copier
-    wrote it; theirs: the user's committed file at the old path.
+    Base: the old templates' file; ours: the user's committed file at the old path; theirs: the
+    installed templates' file at its new path, as copier wrote it. Conflict markers are labelled
+    and ordered as copier's own: the user's lines "before updating", the templates' "after".
     """
     conflicts = set()
     for old_path, new_path in moves.items():
         target = clone / new_path
         if old_path not in before or new_path in before or not target.is_file():
             continue
-        users = file_at(clone, base, old_path)
-        labels = ("installed templates", "templates before", "your edits")
-        if merge_file(target, renders.file(renders.old, old_path), users, labels):
+        templates = target.read_bytes()
+        target.write_bytes(file_at(clone, base, old_path))
+        labels = ("before updating", "templates before", "after updating")
+        if merge_file(target, renders.file(renders.old, old_path), templates, labels):
             conflicts.add(new_path)
         (clone / old_path).unlink(missing_ok=True)
     return conflicts
@@ -364,9 +366,12 @@ def _run(project: Path, layers: list[str], change: Change, *, plan: bool) -> Upd
             hold()  # the project changes whole from here: Ctrl-C no longer stops it half-way
             try:
                 apply_changes(clone, base, final, project)
-                mark_conflicts(project, {path: (renders.file(renders.old, path),
-                                                renders.file(renders.new, path))
-                                         for path in report.conflicts})
+                came_from = {new: old for old, new in moves.items()}
+                mark_conflicts(project, {
+                    path: (renders.file(renders.old, came_from.get(path, path)),
+                           renders.file(renders.new, path))
+                    for path in report.conflicts
+                }, came_from)
             except (OpsgenError, OSError) as error:  # e.g. the disk filled up half-way
                 raise _partly_changed(project, error) from error
     return report

@@ -423,6 +423,32 @@ def test_migrations_carry_a_renamed_answer_and_a_moved_files_edits(
     assert files.get("monitoring/alertmanager/alertmanager.yml", "unchanged") == "unchanged"
 
 
+def test_a_moved_file_whose_edit_clashes_is_an_unmerged_conflict_at_its_new_path(
+    tmp_path: Path, sources: tuple[Path, Path], migrated_source: Path
+) -> None:
+    """The user rewrote the first line, where the release inserts a line before the move: the
+    file at its new path holds both, marked as copier marks conflicts, and git knows it."""
+    project, env = slack_project_with_a_note(tmp_path, sources[0])
+    postmortem = project / POSTMORTEM
+    lines = postmortem.read_text(encoding="utf-8").splitlines(keepends=True)
+    postmortem.write_text("".join(["# Our own postmortem\n", *lines[1:]]), encoding="utf-8")
+    git_commit(project, "Our title")
+    done = opsgen_process("update", project, "--json", source=migrated_source, env=env)
+    assert done.code == 1, done.out + done.err
+    report = json.loads(done.out)
+    assert (report["files"][POSTMORTEM], report["files"][MOVED_TO]) == ("removed", "conflict")
+    assert report["conflicts"] == [MOVED_TO]
+    moved = (project / MOVED_TO).read_text(encoding="utf-8")
+    assert moved.index("<<<<<<< before updating") < moved.index("# Our own postmortem")
+    assert moved.index("# Our own postmortem") < moved.index(TEMPLATE_LINE)
+    assert moved.index(TEMPLATE_LINE) < moved.index(">>>>>>> after updating")
+    status = sh("git", "status", "--porcelain", cwd=project).splitlines()
+    assert f"UU {MOVED_TO}" in status, status
+    refused = subprocess.run(["git", "commit", "-q", "-m", "as it is"], cwd=project,
+                             capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "unmerged files" in refused.stderr, refused.stderr
+
+
 def test_without_those_migrations_the_choice_and_the_edit_would_not_carry(
     tmp_path: Path, sources: tuple[Path, Path], migrated_source: Path
 ) -> None:
