@@ -94,7 +94,23 @@ def render_layers(
     for layer in layers:
         tell(progress, f"render the {default_catalog().layer(layer).title} layer")
         render_layer(source, dst, config.answers(), layer)
+    _drop_empty_folders(dst)
     return source
+
+
+def _drop_empty_folders(root: Path) -> None:
+    """Remove the folders a render left empty.
+
+    Copier makes a folder even when none of its files is chosen; no version control keeps an
+    empty folder, so a clone of the project would lack it.
+    """
+    for folder, _, files in os.walk(root, topdown=False):
+        path = Path(folder)
+        if files or path == root or METADATA_DIRS & set(path.relative_to(root).parts):
+            continue
+        with os.scandir(path) as entries:  # its subfolders may have gone just before
+            if next(entries, None) is None:
+                path.rmdir()
 
 
 def _remember(source: TemplateSource, config: ProjectConfig, repo: Path) -> None:

@@ -184,3 +184,19 @@ def test_defaults_need_a_dest(capsys: pytest.CaptureFixture[str], tmp_path: Path
     run = opsgen(capsys, "new", "--defaults")
     assert run.code == 2
     assert run.err == "opsgen: error: new: DEST is required with --defaults (the folder to create)\n"
+
+
+def folders_and_files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*")
+            if p.relative_to(root).parts[0] != ".git"}
+
+
+def test_a_new_project_is_exactly_what_a_clone_of_it_holds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No empty folder left over from templates whose files were all left out (the three layers'
+    defaults leave out every file of jobs/ and pipelines/): git would not carry it to a clone."""
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults", "--layer", "mlops", "--layer", "dataops").code == 0
+    subprocess.run(["git", "clone", "-q", str(dest), str(tmp_path / "clone")], check=True)
+    assert folders_and_files(dest) == folders_and_files(tmp_path / "clone")
