@@ -48,6 +48,12 @@ BROKEN_FILES: dict[str, tuple[bytes, str]] = {
     "alias-bomb-tool": (b"name: acme\ntools:\n  containerization: " + _bomb() + b"\n",
                         "tools.containerization: a list is not a tool"),
     "python-tag": (b"name: !!python/object:os.system echo\n", "is not valid YAML at line 1"),
+    # YAML keys are unique; the last one winning would drop what the user wrote first.
+    "duplicate-key": (b"name: acme\nname: other\n",
+                      "is not valid YAML at line 2, column 1: duplicate key 'name'"),
+    "duplicate-tool": (b"name: acme\ntools:\n  incident_management: slack\n"
+                       b"  incident_management: email\n",
+                       "is not valid YAML at line 4, column 3: duplicate key 'incident_management'"),
 }
 
 
