@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,9 +169,10 @@ def resolve(catalog: Catalog, raw: Mapping[str, Any], overrides: Overrides) -> P
     description = _description(raw.get("description", ""))
     layers = _layers(catalog, raw.get("layers", [BASE_LAYER]), overrides.layers)
     raw_tools = _tools_mapping(raw.get("tools") or {})
-    raw_tools.update(_parse_sets(overrides.sets))
+    sets = _parse_sets(overrides.sets)
+    raw_tools.update(sets)
     tools = _tools(catalog, layers, raw_tools)
-    _check_rules(catalog, tools)
+    _check_rules(catalog, tools, given=(set(sets), set(raw_tools)))
     return ProjectConfig(name=name, description=description, layers=layers, tools=tools)
 
 
@@ -313,8 +314,15 @@ def broken_rule(catalog: Catalog, tools: Mapping[str, Choice]) -> Rule | None:
     return None
 
 
-def rule_violation(catalog: Catalog, tools: Mapping[str, Choice]) -> ConfigError | None:
-    """The first compatibility rule the choice breaks, as an error naming the key, or None."""
+def rule_violation(
+    catalog: Catalog, tools: Mapping[str, Choice], given: Sequence[Collection[str]] = ()
+) -> ConfigError | None:
+    """The first compatibility rule the choice breaks, as an error naming the key, or None.
+
+    ``given`` holds the aspects the user chose, most explicit first (``--set`` flags, then the
+    config file); the others are defaults. The error names the aspect that needs another's
+    tool, unless only that other one was chosen more explicitly: then the error is about it.
+    """
     rule = broken_rule(catalog, tools)
     if rule is None:
         return None
@@ -323,14 +331,28 @@ def rule_violation(catalog: Catalog, tools: Mapping[str, Choice]) -> ConfigError
         (a, allowed) for a, allowed in rule.requires
         if a in tools and not any(chosen(tools, a, t) for t in allowed)
     )
-    return ConfigError(
-        f"tools.{aspect_key}",
-        f"{tool_id!r} needs {aspect_id} to be {' or '.join(allowed)} ({rule.reason})",
-    )
+    verb = "to include" if catalog.aspect(aspect_id).multiple else "to be"
+    needs = f"needs {aspect_id} {verb} {' or '.join(allowed)} ({rule.reason})"
+
+    def tier(aspect: str) -> int:
+        return next((n for n, aspects in enumerate(given) if aspect in aspects), len(given))
+
+    if tier(aspect_id) < tier(aspect_key):
+        value = tools[aspect_id]
+        shown_value = ", ".join(value) if isinstance(value, tuple) else value
+        default = " (the default)" if tier(aspect_key) == len(given) else ""
+        return ConfigError(
+            f"tools.{aspect_id}",
+            f"{shown_value!r} does not go with {aspect_key} {tool_id!r}{default}, which {needs}; "
+            f"choose another {aspect_key} too",
+        )
+    return ConfigError(f"tools.{aspect_key}", f"{tool_id!r} {needs}")
 
 
-def _check_rules(catalog: Catalog, tools: Mapping[str, Choice]) -> None:
-    error = rule_violation(catalog, tools)
+def _check_rules(
+    catalog: Catalog, tools: Mapping[str, Choice], given: Sequence[Collection[str]]
+) -> None:
+    error = rule_violation(catalog, tools, given)
     if error is not None:
         raise error
 

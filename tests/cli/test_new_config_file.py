@@ -20,7 +20,7 @@ BAD_CONFIGS = [
     ("name: acme\ntools:\n  continuous_integration: jenkinz\n", "tools.continuous_integration:"),
     ("name: acme\ntools:\n  continuous_integration: [github_actions]\n",
      "tools.continuous_integration:"),
-    ("name: acme\ntools:\n  infrastructure_as_code: none\n", "tools.continuous_deployment:"),
+    ("name: acme\ntools:\n  infrastructure_as_code: none\n", "tools.infrastructure_as_code:"),
     ("name: acme\nlayers: [quantumops]\n", "layers:"),
     ("name: [acme\n", "opsgen.yaml:"),
     ("", "opsgen.yaml:"),

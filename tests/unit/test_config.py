@@ -97,7 +97,7 @@ def test_flags_override_the_file(tiny: Catalog) -> None:
         ({"name": "ok", "layers": ["bogus"]}, "layers: 'bogus' is not a layer"),
         ({"name": "ok", "layers": ["dataops"]}, "layers: 'dataops' has no templates"),
         ({"name": "ok", "description": ["x"]}, "description: must be text"),
-        ({"name": "ok", "tools": {"ci": "gitlab"}}, "tools.ci: 'gitlab' needs boxes to be k8s"),
+        ({"name": "ok", "tools": {"ci": "gitlab"}}, "tools.ci: 'gitlab' needs boxes to include k8s"),
     ],
 )
 def test_bad_input_names_the_key(tiny: Catalog, raw: dict[str, Any], key: str) -> None:
@@ -114,9 +114,22 @@ def test_compatible_pair_passes_the_rule(tiny: Catalog) -> None:
 
 
 def test_real_rule_terraform_deploy_needs_terraform_iac() -> None:
+    # The user chose no infrastructure code; the deploy tool is the default: the error is about
+    # the choice the user made, and says which default to change along with it.
     raw = {"name": "ok", "tools": {"infrastructure_as_code": "none"}}
     message = error_of(default_catalog(), raw)
-    assert message.startswith("tools.continuous_deployment: 'terraform' needs infrastructure_as_code")
+    assert message.startswith(
+        "tools.infrastructure_as_code: 'none' does not go with continuous_deployment 'terraform' "
+        "(the default), which needs infrastructure_as_code to be terraform"
+    )
+    assert message.endswith("; choose another continuous_deployment too")
+    both = {"name": "ok", "tools": {"infrastructure_as_code": "none",
+                                    "continuous_deployment": "terraform"}}
+    assert error_of(default_catalog(), both).startswith(
+        "tools.continuous_deployment: 'terraform' needs infrastructure_as_code to be terraform")
+    flagged = error_of(default_catalog(), both, Overrides(sets=("infrastructure_as_code=none",)))
+    assert flagged.startswith("tools.infrastructure_as_code: 'none' does not go with "
+                              "continuous_deployment 'terraform', which needs")
 
 
 def test_real_rule_cloudformation_deploy_needs_cloudformation_iac() -> None:
@@ -136,7 +149,8 @@ def test_real_rule_alert_routing_needs_prometheus() -> None:
     # ELK alone has no Prometheus alerts for Alertmanager to route: the default email is refused.
     message = error_of(default_catalog(), {"name": "ok", "tools": {"monitoring_logging": ["elk"]}})
     assert message.startswith(
-        "tools.incident_management: 'email' needs monitoring_logging to be prometheus_grafana"
+        "tools.monitoring_logging: 'elk' does not go with incident_management 'email' (the "
+        "default), which needs monitoring_logging to include prometheus_grafana"
     )
 
 
@@ -199,7 +213,7 @@ def test_real_rule_kubernetes_deploy_needs_the_kubernetes_manifests() -> None:
     raw = {"name": "ok", "tools": {"continuous_deployment": "kubernetes"}}
     message = error_of(default_catalog(), raw)
     assert message.startswith(
-        "tools.continuous_deployment: 'kubernetes' needs containerization to be kubernetes"
+        "tools.continuous_deployment: 'kubernetes' needs containerization to include kubernetes"
     )
     config = resolve(default_catalog(), {**raw, "tools": {
         "continuous_deployment": "kubernetes", "containerization": ["docker", "kubernetes"],
@@ -210,11 +224,11 @@ def test_real_rule_kubernetes_deploy_needs_the_kubernetes_manifests() -> None:
 @pytest.mark.parametrize(
     ("containerization", "expected"),
     [
-        (["kubernetes"], "tools.containerization: 'kubernetes' needs containerization to be docker"),
+        (["kubernetes"], "tools.containerization: 'kubernetes' needs containerization to include docker"),
         (["docker", "openshift"],
-         "tools.containerization: 'openshift' needs containerization to be kubernetes"),
-        (["docker", "gke"], "tools.containerization: 'gke' needs containerization to be kubernetes"),
-        (["aws_ecs"], "tools.containerization: 'aws_ecs' needs containerization to be docker"),
+         "tools.containerization: 'openshift' needs containerization to include kubernetes"),
+        (["docker", "gke"], "tools.containerization: 'gke' needs containerization to include kubernetes"),
+        (["aws_ecs"], "tools.containerization: 'aws_ecs' needs containerization to include docker"),
     ],
 )
 def test_real_rules_within_containerization(containerization: list[str], expected: str) -> None:
