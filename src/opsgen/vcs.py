@@ -54,7 +54,8 @@ def start_hint(vcs: str, dest: Path) -> str:
                 f"run `hg init && hg commit -A -m 'Initial commit'` there, then `make hooks`")
     if vcs == "subversion":
         return (f"Subversion: import it with `svn import {dest} URL/trunk -m 'Initial import'`, "
-                "then in a checkout `svn propset svn:global-ignores -F .svnignore .` and commit")
+                "then in a checkout `svn propset svn:global-ignores -F .svnignore .` (and any "
+                "other `svn propset` README.md's files table gives) and commit")
     if vcs == "perforce":
         return (f"Perforce: move {dest} into your workspace, `p4 set P4IGNORE=.p4ignore`, "
                 "then `p4 add ...` and `p4 submit`")
