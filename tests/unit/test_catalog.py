@@ -20,7 +20,7 @@ BASE_DEFAULTS = {
     "version_control": "git", "continuous_integration": "github_actions",
     "configuration_management": "ansible", "containerization": "docker",
     "monitoring_logging": "prometheus_grafana", "continuous_deployment": "terraform",
-    "infrastructure_as_code": "terraform",
+    "infrastructure_as_code": "terraform", "data_privacy_security": "pii_masking",
 }
 
 
@@ -39,9 +39,13 @@ def test_base_layer_defaults(catalog: Catalog, aspect_id: str, tool_id: str) -> 
     assert aspect.tools[0].id == tool_id
 
 
-def test_incident_management_and_secret_scanning_exist(catalog: Catalog) -> None:
+def test_incident_management_and_both_privacy_tools_exist(catalog: Catalog) -> None:
     assert catalog.aspect("incident_management").tools
-    assert "secret_scanning" in catalog.aspect("data_privacy_security").tool_ids
+    privacy = catalog.aspect("data_privacy_security")
+    assert privacy.tool_ids == ("pii_masking", "secret_scanning")
+    # Secret scanning is in every project: both tools check the reviewed baseline.
+    for tool in privacy.tools:
+        assert any(check.validator == "detect_secrets" for check in tool.checks), tool.id
 
 
 def test_catalog_json_has_exactly_the_documented_shape(catalog: Catalog) -> None:
