@@ -1,11 +1,13 @@
 """The generated project on the defaults works out of the box: `make test` passes and
-`make run` serves health, metrics and JSON logs — run for real, as its README says.
+`make run` serves health, metrics and JSON logs without personal data — run for real, as its
+README says.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -46,7 +48,12 @@ def test_make_run_serves_health_metrics_and_json_logs(project: Path) -> None:
         status, metrics = get(running.url("/metrics"))
         assert status == 200
         assert "# TYPE" in metrics and "healthz" in metrics
+        # The default project redacts PII (data_privacy_security: pii_masking) in its logs.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            get(running.url("/api/v1/users/jane.doe@example.com"))
+        assert missing.value.code == 404
     output = running.output
+    assert "jane.doe@example.com" not in output, output
     log_lines = [line for line in output.splitlines() if line.startswith("{")]
     assert log_lines, output
     records = [json.loads(line) for line in log_lines]
@@ -54,6 +61,7 @@ def test_make_run_serves_health_metrics_and_json_logs(project: Path) -> None:
         assert {"ts", "level", "message", "service"} <= set(record), record
         assert record["service"] == "acme-web"
     assert any(r.get("path") == "/healthz" or "/healthz" in r["message"] for r in records), records
+    assert any(r.get("path") == "/api/v1/users/[email]" for r in records), records
 
 
 def test_update_without_template_changes_reports_nothing(

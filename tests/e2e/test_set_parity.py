@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,22 @@ def test_set_plan_changes_nothing_and_predicts_the_set(
     assert json.loads(plan.out) == report
     assert report["files"][".github/workflows/ci.yml"] == "removed"
     assert report["files"][".gitlab-ci.yml"] == "new"
+
+
+def test_switching_on_pii_masking_keeps_an_edit_of_the_logging_module(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults",
+                  "--set", "data_privacy_security=secret_scanning").code == 0
+    logs = dest / "src" / "svc" / "logs.py"
+    edit = '\n\ndef quiet(name: str) -> None:\n    logging.getLogger(name).setLevel("WARNING")\n'
+    logs.write_text(logs.read_text(encoding="utf-8") + edit, encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "quiet loggers"], cwd=dest, check=True)
+    run = opsgen(capsys, "set", dest, "data_privacy_security=pii_masking")
+    assert run.code == 0, run.err
+    assert "merged" in run.out and "src/svc/privacy.py" in run.out, run.out
+    text = logs.read_text(encoding="utf-8")
+    assert text.endswith(edit) and "from . import privacy" in text
+    assert "privacy.redact(fields)" in text
+    compile(text, str(logs), "exec")
