@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 from clirun import opsgen
 from validation import matching_files
 
@@ -63,3 +65,56 @@ def test_pipeline_installs_pytorch_from_its_cpu_index(
         texts[framework] = "\n".join((dest / name).read_text(encoding="utf-8") for name in files)
     assert TORCH_CPU_INDEX in texts["pytorch"], f"{tool_id}: no CPU index for PyTorch"
     assert TORCH_CPU_INDEX not in texts["scikit_learn"], f"{tool_id}: CPU index without PyTorch"
+
+
+# Azure Pipelines runs a `script` step with `bash --noprofile --norc FILE` and Bamboo a script
+# task as one shell script, both without `-e`: only the last command's failure would count.
+SHELL_STEP_KEYS = {"azure_pipelines": ("script", "bash"), "bamboo": ("scripts",)}
+VARIANTS = {
+    "defaults": ["--layer", "mlops", "--layer", "dataops"],
+    "kubernetes": ["--set", "containerization=docker,kubernetes", "--set",
+                   "continuous_deployment=kubernetes", "--set", "infrastructure_as_code=none",
+                   "--set", "monitoring_logging=prometheus_grafana,elk"],
+    "cloudformation": ["--set", "continuous_deployment=cloudformation",
+                       "--set", "infrastructure_as_code=cloudformation"],
+}
+
+
+def shell_bodies(node: object, keys: tuple[str, ...]) -> list[str]:
+    """Every shell script under ``keys`` anywhere in a parsed pipeline (lists joined)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in keys and isinstance(value, str | list):
+                found.append(value if isinstance(value, str) else "\n".join(map(str, value)))
+            else:
+                found.extend(shell_bodies(value, keys))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(shell_bodies(item, keys))
+    return found
+
+
+def commands(body: str) -> list[str]:
+    joined = re.sub(r"\\\n", " ", body)
+    return [line.strip() for line in joined.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("tool_id", sorted(SHELL_STEP_KEYS))
+def test_a_multi_command_step_stops_at_the_first_failure(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str, variant: str
+) -> None:
+    dest = tmp_path / "svc"
+    args = ["--set", f"continuous_integration={tool_id}", *VARIANTS[variant]]
+    assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
+    globs = [check.files for check in CI.tool(tool_id).checks]
+    files = sorted({name for pattern in globs for name in matching_files(dest, pattern)})
+    bodies = [body for name in files
+              for document in yaml.safe_load_all((dest / name).read_text(encoding="utf-8"))
+              for body in shell_bodies(document, SHELL_STEP_KEYS[tool_id])]
+    several = [commands(body) for body in bodies if len(commands(body)) > 1]
+    assert several, f"{tool_id}: no step runs several commands; the test checks nothing"
+    for lines in several:
+        assert lines[0].startswith("set -e"), f"{tool_id}: no `set -e` before {lines}"
