@@ -1,4 +1,4 @@
-# Policyfile: the run list of the service hosts. `make deploy` converges them with chef-run
+# Policyfile: the run list of the service hosts. `make provision` converges them with chef-run
 # (Chef Workstation) over SSH; `chef install && chef push` serves the same policy from a Chef
 # Infra Server instead.
 name 'app_service'

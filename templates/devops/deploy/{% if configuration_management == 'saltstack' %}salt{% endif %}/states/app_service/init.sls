@@ -1,5 +1,5 @@
 {#- Runs the service from a virtualenv under a hardened systemd unit. The service is installed
-    from the wheels in files/wheels (staged there from dist/ by `make deploy`) with no_index, so
+    from the wheels in files/wheels (staged there from dist/ by `make wheels`) with no_index, so
     hosts need no package index. Settings: pillar app_service over defaults.yaml. #}
 {%- import_yaml 'app_service/defaults.yaml' as defaults %}
 {%- set svc = salt['pillar.get']('app_service', default=defaults.app_service, merge=True) %}
@@ -69,6 +69,8 @@ app_service-install:
     - no_index: True
     - find_links: {{ wheels }}
     - upgrade: True
+    # New wheels of the same version hold new code: reinstall, do not keep what is there.
+    - force_reinstall: True
     - require:
       - cmd: app_service-venv
     - onchanges:

@@ -3,7 +3,7 @@
 # Recipe:: default
 #
 # Runs the service from a virtualenv under a hardened systemd unit. The service is installed from
-# the wheels in files/wheels (staged there from dist/ by `make deploy`) with --no-index, so hosts
+# the wheels in files/wheels (staged there from dist/ by `make wheels`) with --no-index, so hosts
 # need no package index.
 
 settings = node['app_service']
@@ -37,12 +37,7 @@ end
   end
 end
 
-execute 'create the virtualenv' do
-  command [settings['python'], '-m', 'venv', venv]
-  creates "#{venv}/bin/python"
-  notifies :run, 'execute[install the service]', :immediately
-end
-
+# The wheels first: a new virtualenv installs from them at once.
 remote_directory wheels do
   source 'wheels'
   owner 'root'
@@ -55,8 +50,16 @@ remote_directory wheels do
   notifies :run, 'execute[install the service]', :immediately
 end
 
+execute 'create the virtualenv' do
+  command [settings['python'], '-m', 'venv', venv]
+  creates "#{venv}/bin/python"
+  notifies :run, 'execute[install the service]', :immediately
+end
+
+# --force-reinstall: new wheels of the same version (`make wheels` after a code change) hold new
+# code that pip would otherwise take as already installed.
 execute 'install the service' do
-  command ["#{venv}/bin/python", '-m', 'pip', 'install', '--no-index',
+  command ["#{venv}/bin/python", '-m', 'pip', 'install', '--no-index', '--force-reinstall',
            '--find-links', wheels, '--upgrade', settings['package']]
   action :nothing
   notifies :restart, "service[#{service_name}]", :delayed

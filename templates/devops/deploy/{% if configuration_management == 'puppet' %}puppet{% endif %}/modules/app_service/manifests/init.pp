@@ -1,7 +1,7 @@
 # @summary Runs the service from a virtualenv under a hardened systemd unit.
 #
 # Installs the service from the wheels in this module's files/wheels (staged there from dist/
-# by `make deploy`) with --no-index, so hosts need no package index.
+# by `make wheels`) with --no-index, so hosts need no package index.
 #
 # @example
 #   class { 'app_service':
@@ -87,8 +87,10 @@ class app_service (
     require => [Package[$os_packages], File[$home]],
   }
 
+  # --force-reinstall: new wheels of the same version (`make wheels` after a code change) hold
+  # new code that pip would otherwise take as already installed.
   exec { "${service_name}-install":
-    command     => "${venv}/bin/python -m pip install --no-index --find-links ${wheels} --upgrade ${package}",
+    command     => "${venv}/bin/python -m pip install --no-index --force-reinstall --find-links ${wheels} --upgrade ${package}",
     path        => ['/usr/bin', '/bin'],
     refreshonly => true,
     subscribe   => [Exec["${service_name}-venv"], File[$wheels]],
