@@ -118,3 +118,39 @@ def test_a_multi_command_step_stops_at_the_first_failure(
     assert several, f"{tool_id}: no step runs several commands; the test checks nothing"
     for lines in several:
         assert lines[0].startswith("set -e"), f"{tool_id}: no `set -e` before {lines}"
+
+
+def job_names(jobs: list[object]) -> set[str]:
+    names: set[str] = set()
+    for job in jobs:
+        if isinstance(job, str):
+            names.add(job)
+        else:
+            assert isinstance(job, dict)
+            ((key, settings),) = job.items()
+            names.add(str((settings or {}).get("name", key)))
+    return names
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_circleci_deploys_only_once_turned_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, variant: str
+) -> None:
+    # Deploy jobs need contexts a new project does not have: until the README's step turns them
+    # on, pushes to main run the checks only, instead of failing in the deploy jobs.
+    dest = tmp_path / "svc"
+    args = ["--set", "continuous_integration=circleci", *VARIANTS[variant]]
+    assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
+    config = yaml.safe_load((dest / ".circleci" / "config.yml").read_text(encoding="utf-8"))
+    assert config["parameters"]["deploy"] == {"type": "boolean", "default": False}
+    flag = "<< pipeline.parameters.deploy >>"
+    workflows = config["workflows"]
+    off = [w for w in workflows.values() if w["when"] == {"not": flag}]
+    on = [w for w in workflows.values() if w["when"] == flag]
+    assert len(off) == len(on) == 1 and len(workflows) == 2, workflows
+    deploys = {"deploy-staging", "approve-production", "deploy-production"}
+    assert not job_names(off[0]["jobs"]) & deploys
+    assert job_names(on[0]["jobs"]) >= deploys | {"lint", "test"}
+    assert job_names(off[0]["jobs"]) >= {"lint", "test"}
+    readme = (dest / "README.md").read_text(encoding="utf-8")
+    assert "pipeline parameter `deploy` to `true` in `.circleci/config.yml`" in readme
