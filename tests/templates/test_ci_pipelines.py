@@ -74,9 +74,11 @@ VARIANTS = {
     "defaults": ["--layer", "mlops", "--layer", "dataops"],
     "kubernetes": ["--set", "containerization=docker,kubernetes", "--set",
                    "continuous_deployment=kubernetes", "--set", "infrastructure_as_code=none",
-                   "--set", "monitoring_logging=prometheus_grafana,elk"],
+                   "--set", "monitoring_logging=prometheus_grafana,elk",
+                   "--set", "configuration_management=saltstack"],
     "cloudformation": ["--set", "continuous_deployment=cloudformation",
-                       "--set", "infrastructure_as_code=cloudformation"],
+                       "--set", "infrastructure_as_code=cloudformation",
+                       "--set", "configuration_management=puppet"],
 }
 
 
@@ -154,3 +156,39 @@ def test_circleci_deploys_only_once_turned_on(
     assert job_names(off[0]["jobs"]) >= {"lint", "test"}
     readme = (dest / "README.md").read_text(encoding="utf-8")
     assert "pipeline parameter `deploy` to `true` in `.circleci/config.yml`" in readme
+
+
+# What the README's "What is where" says the pipeline runs -> text that running it needs.
+CLAIMS = {
+    "promtool/amtool": ("promtool check rules", "alertmanager", "check-config"),
+    "Logstash and Filebeat config tests": ("logstash", "filebeat"),
+    "ansible-lint": ("ansible-lint",),
+    "Salt render": ("salt",),
+    "puppet validate/lint": ("puppet parser validate", "puppet-lint"),
+    "cookbook syntax": ("ruby -c",),
+    "image build": ("docker build",),
+    "Kubernetes manifests": ("kustomize",),
+    "terraform validate": ("validate",),
+    "cfn-lint": ("cfn-lint",),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("tool_id", CI.tool_ids)
+def test_the_readme_claims_only_checks_the_pipeline_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str, variant: str
+) -> None:
+    dest = tmp_path / "svc"
+    args = ["--set", f"continuous_integration={tool_id}", *VARIANTS[variant]]
+    assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
+    globs = [check.files for check in CI.tool(tool_id).checks]
+    files = sorted({name for pattern in globs for name in matching_files(dest, pattern)})
+    pipeline = "\n".join((dest / name).read_text(encoding="utf-8") for name in files).lower()
+    title = CI.tool(tool_id).title
+    (row,) = [line for line in (dest / "README.md").read_text(encoding="utf-8").splitlines()
+              if line.startswith("| `") and f" | {title.split(' (')[0]}: lint" in line]
+    claimed = [claim for claim in CLAIMS if claim in row]
+    assert "image build" in claimed  # every variant builds the image: the test checks something
+    for claim in claimed:
+        for needed in CLAIMS[claim]:
+            assert needed.lower() in pipeline, f"{tool_id}: the README claims {claim!r}"
