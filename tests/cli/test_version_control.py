@@ -76,6 +76,24 @@ def test_git_keeps_its_own_files(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert not {".hgignore", ".svnignore", ".p4ignore"} & written
 
 
+def test_gitlab_gets_its_review_files_where_gitlab_reads_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GitLab reads code owners from .gitlab/ (or the root, or docs/) and merge-request templates
+    # from .gitlab/merge_request_templates/, never from .github/.
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults",
+                  "--set", "continuous_integration=gitlab_ci").code == 0
+    written = set(snapshot(dest))
+    assert {".gitlab/CODEOWNERS", ".gitlab/merge_request_templates/Default.md"} <= written
+    assert not any(path.startswith(".github/") for path in written), sorted(written)
+    owners = (dest / ".gitlab" / "CODEOWNERS").read_text(encoding="utf-8").splitlines()
+    assert "/.gitlab-ci.yml      @svc-maintainers" in owners
+    assert "/.gitlab/            @svc-maintainers" in owners
+    readme = (dest / "README.md").read_text(encoding="utf-8")
+    assert "`.gitlab/CODEOWNERS`" in readme and ".github/" not in readme
+
+
 @pytest.mark.parametrize("command", [("update",), ("set", "incident_management=slack")])
 def test_update_and_set_on_subversion_say_copier_needs_git(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...]
