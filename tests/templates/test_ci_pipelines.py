@@ -192,3 +192,17 @@ def test_the_readme_claims_only_checks_the_pipeline_runs(
     for claim in claimed:
         for needed in CLAIMS[claim]:
             assert needed.lower() in pipeline, f"{tool_id}: the README claims {claim!r}"
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_github_deploys_to_staging_only_after_every_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, variant: str
+) -> None:
+    dest = tmp_path / "svc"
+    assert opsgen(capsys, "new", dest, "--defaults", *VARIANTS[variant]).code == 0
+    jobs = yaml.safe_load((dest / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    jobs = jobs["jobs"]
+    checks = set(jobs) - {"deploy-staging", "deploy-production"}
+    assert {"lint", "test", "build"} <= checks
+    assert set(jobs["deploy-staging"]["needs"]) == checks
+    assert "deploy-staging" in jobs["deploy-production"]["needs"]
