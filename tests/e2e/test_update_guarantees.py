@@ -95,11 +95,12 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     (v2 / "templates" / "mlops" / "docs" / "ml-upgrading.md").write_text(
         "# Upgrading the ML layer\n", encoding="utf-8")
     github = devops / "{% if version_control == 'git' %}.github{% endif %}"
-    def when_git(name: str) -> str:
-        return "{% if version_control == 'git' %}" + name + "{% endif %}"
+    def when_github(name: str) -> str:
+        cond = "version_control == 'git' and continuous_integration != 'gitlab_ci'"
+        return "{% if " + cond + " %}" + name + "{% endif %}.jinja"
 
-    (github / when_git("pull_request_template.md")).rename(
-        github / when_git("PULL_REQUEST_TEMPLATE.md"))
+    (github / when_github("pull_request_template.md")).rename(
+        github / when_github("PULL_REQUEST_TEMPLATE.md"))
     # A changed default (projects keep their recorded answer) and a new question (its default).
     questions = yaml.safe_load((v2 / "copier.yml").read_text(encoding="utf-8"))
     assert questions["incident_management"]["default"] == "email"
