@@ -97,6 +97,17 @@ def shell_bodies(node: object, keys: tuple[str, ...]) -> list[str]:
     return found
 
 
+def pipeline_of(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str, variant: str
+) -> tuple[Path, list[str]]:
+    """A project of ``variant`` built by the CI ``tool_id``, and its pipeline files."""
+    dest = tmp_path / "svc"
+    args = ["--set", f"continuous_integration={tool_id}", *VARIANTS[variant]]
+    assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
+    globs = [check.files for check in CI.tool(tool_id).checks]
+    return dest, sorted({name for pattern in globs for name in matching_files(dest, pattern)})
+
+
 def commands(body: str) -> list[str]:
     joined = re.sub(r"\\\n", " ", body)
     return [line.strip() for line in joined.splitlines()
@@ -108,11 +119,7 @@ def commands(body: str) -> list[str]:
 def test_a_multi_command_step_stops_at_the_first_failure(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str, variant: str
 ) -> None:
-    dest = tmp_path / "svc"
-    args = ["--set", f"continuous_integration={tool_id}", *VARIANTS[variant]]
-    assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
-    globs = [check.files for check in CI.tool(tool_id).checks]
-    files = sorted({name for pattern in globs for name in matching_files(dest, pattern)})
+    dest, files = pipeline_of(capsys, tmp_path, tool_id, variant)
     bodies = [body for name in files
               for document in yaml.safe_load_all((dest / name).read_text(encoding="utf-8"))
               for body in shell_bodies(document, SHELL_STEP_KEYS[tool_id])]
@@ -178,11 +185,7 @@ CLAIMS = {
 def test_the_readme_claims_only_checks_the_pipeline_runs(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str, variant: str
 ) -> None:
-    dest = tmp_path / "svc"
-    args = ["--set", f"continuous_integration={tool_id}", *VARIANTS[variant]]
-    assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
-    globs = [check.files for check in CI.tool(tool_id).checks]
-    files = sorted({name for pattern in globs for name in matching_files(dest, pattern)})
+    dest, files = pipeline_of(capsys, tmp_path, tool_id, variant)
     pipeline = "\n".join((dest / name).read_text(encoding="utf-8") for name in files).lower()
     title = CI.tool(tool_id).title
     (row,) = [line for line in (dest / "README.md").read_text(encoding="utf-8").splitlines()
