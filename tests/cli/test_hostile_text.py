@@ -144,6 +144,8 @@ def test_a_description_is_kept_literally_or_refused(
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         config = write_config(root, name="acme", description=description)
+        # What the file says: YAML reads a raw NEL (U+0085) or line separator as a line break.
+        description = yaml.safe_load(config.read_text(encoding="utf-8"))["description"]
         before = snapshot(root)
         run = opsgen(capsys, "new", root / "acme", "--config", config)
         if refused_description(description):
