@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from clirun import opsgen
+from pipelines import CI, VARIANTS, pipeline_of
 from validation import matching_files
 
 from opsgen.catalog import default_catalog
@@ -15,7 +16,6 @@ from opsgen.config import Overrides, resolve
 from opsgen.errors import ConfigError
 
 CATALOG = default_catalog()
-CI = CATALOG.aspect("continuous_integration")
 
 
 def ci_choices() -> list[object]:
@@ -70,18 +70,6 @@ def test_pipeline_installs_pytorch_from_its_cpu_index(
 # Azure Pipelines runs a `script` step with `bash --noprofile --norc FILE` and Bamboo a script
 # task as one shell script, both without `-e`: only the last command's failure would count.
 SHELL_STEP_KEYS = {"azure_pipelines": ("script", "bash"), "bamboo": ("scripts",)}
-VARIANTS = {
-    "defaults": ["--layer", "mlops", "--layer", "dataops"],
-    "kubernetes": ["--set", "containerization=docker,kubernetes", "--set",
-                   "continuous_deployment=kubernetes", "--set", "infrastructure_as_code=none",
-                   "--set", "monitoring_logging=prometheus_grafana,elk",
-                   "--set", "configuration_management=saltstack"],
-    "cloudformation": ["--set", "continuous_deployment=cloudformation",
-                       "--set", "infrastructure_as_code=cloudformation",
-                       "--set", "configuration_management=puppet"],
-}
-
-
 def shell_bodies(node: object, keys: tuple[str, ...]) -> list[str]:
     """Every shell script under ``keys`` anywhere in a parsed pipeline (lists joined)."""
     found: list[str] = []
@@ -95,17 +83,6 @@ def shell_bodies(node: object, keys: tuple[str, ...]) -> list[str]:
         for item in node:
             found.extend(shell_bodies(item, keys))
     return found
-
-
-def pipeline_of(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str, variant: str
-) -> tuple[Path, list[str]]:
-    """A project of ``variant`` built by the CI ``tool_id``, and its pipeline files."""
-    dest = tmp_path / "svc"
-    args = ["--set", f"continuous_integration={tool_id}", *VARIANTS[variant]]
-    assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
-    globs = [check.files for check in CI.tool(tool_id).checks]
-    return dest, sorted({name for pattern in globs for name in matching_files(dest, pattern)})
 
 
 def commands(body: str) -> list[str]:
