@@ -186,3 +186,20 @@ def test_github_deploys_to_staging_only_after_every_check(
     assert {"lint", "test", "build"} <= checks
     assert set(jobs["deploy-staging"]["needs"]) == checks
     assert "deploy-staging" in jobs["deploy-production"]["needs"]
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_jenkins_production_gate_names_who_may_pass_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, variant: str
+) -> None:
+    # Without `submitter`, anyone who may start a build may also deploy to production.
+    dest, files = pipeline_of(capsys, tmp_path, "jenkins", variant)
+    assert files == ["Jenkinsfile"]
+    text = (dest / "Jenkinsfile").read_text(encoding="utf-8")
+    steps = re.findall(r"\binput message:[^\n]*(?:\n\s+[a-zA-Z]+:[^\n]*)*", text)
+    assert len(steps) == 1, steps
+    group = f"{dest.name}-production-approvers"
+    assert f"submitter: env.PRODUCTION_APPROVERS ?: '{group}'" in steps[0], steps[0]
+    assert "submitterParameter:" in steps[0]
+    readme = (dest / "README.md").read_text(encoding="utf-8")
+    assert f"members of the group `{group}`" in readme
