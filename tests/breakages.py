@@ -819,7 +819,7 @@ def _glue_dataset_without_a_job(root: Path, files: list[str]) -> None:
 BREAKAGES: dict[str, list[Breakage]] = {
     "**/Dockerfile": [_unpinned_apt, _root_user],
     "compose.yaml": [_unknown_service_key],
-    "monitoring/prometheus/prometheus.yml": [_duplicate_scrape_job],
+    "monitoring/prometheus/**/prometheus.yml": [_duplicate_scrape_job],
     "monitoring/prometheus/rules/*.yml": [_break_promql, _drop_runbook, _orphan_runbook],
     "monitoring/prometheus/tests/*.yml": [_expect_no_alert],
     "monitoring/alertmanager/alertmanager.yml": [_undefined_receiver],
