@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
+from pipelines import CI, pipeline_of
 
-pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None,
-                                reason="kubectl is not installed (no registry serves it)")
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None,
+                                   reason="kubectl is not installed (no registry serves it)")
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,7 @@ def test_the_in_cluster_config_scrapes_every_job_the_rules_use(project: Path) ->
     assert config["rule_files"] == ["../rules/*.yml"]
 
 
+@needs_kubectl
 def test_each_job_finds_the_pods_of_its_deployment(project: Path) -> None:
     config = yaml.safe_load((project / "monitoring/prometheus/kubernetes/prometheus.yml")
                             .read_text(encoding="utf-8"))
@@ -79,3 +81,12 @@ def test_each_job_finds_the_pods_of_its_deployment(project: Path) -> None:
         assert {p["port"] for p in service["spec"]["ports"]} == {ports["http"]}
         found[job["job_name"]] = deployment["metadata"]["name"]
     assert found == {"service": "svc", "model": "svc-model"}
+
+
+@pytest.mark.parametrize("tool_id", CI.tool_ids)
+def test_every_ci_checks_the_in_cluster_config(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str
+) -> None:
+    dest, files = pipeline_of(capsys, tmp_path, tool_id, "kubernetes")
+    text = "\n".join((dest / name).read_text(encoding="utf-8") for name in files)
+    assert "promtool check config prometheus.yml kubernetes/prometheus.yml" in text, tool_id
