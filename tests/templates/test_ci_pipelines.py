@@ -203,3 +203,25 @@ def test_jenkins_production_gate_names_who_may_pass_it(
     assert "submitterParameter:" in steps[0]
     readme = (dest / "README.md").read_text(encoding="utf-8")
     assert f"members of the group `{group}`" in readme
+
+
+GITLAB_KEYWORDS = {"include", "workflow", "stages", "variables", "default", "image", "services",
+                   "cache", "before_script", "after_script"}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_gitlab_deploys_to_staging_only_after_every_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, variant: str
+) -> None:
+    # `needs:` would start staging as soon as the listed jobs pass, whatever the other checks say.
+    dest, files = pipeline_of(capsys, tmp_path, "gitlab_ci", variant)
+    documents = [yaml.safe_load((dest / name).read_text(encoding="utf-8")) for name in files]
+    stages = documents[0]["stages"]
+    jobs = {name: job for document in documents for name, job in document.items()
+            if name not in GITLAB_KEYWORDS and not name.startswith(".")}
+    staging = jobs.pop("deploy-staging")
+    assert "needs" not in staging and staging["stage"] == "deploy-staging"
+    checks = {name: job for name, job in jobs.items() if name != "deploy-production"}
+    assert {"lint", "test"} <= set(checks), checks
+    for name, job in checks.items():
+        assert stages.index(job.get("stage", "test")) < stages.index("deploy-staging"), name
