@@ -177,10 +177,12 @@ def _script_arguments(script: Path) -> set[str]:
     raise AssertionError(f"glue_jobs: {script.name} has no ARGUMENTS tuple")
 
 
-def _unquote(value: Any) -> Any:
-    """python-hcl2 8 keeps the quotes of HCL strings and keys."""
+def unquote(value: Any) -> Any:
+    """python-hcl2 8 keeps the quotes of HCL strings and keys (a list's items too)."""
     if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == '"':
         return value[1:-1]
+    if isinstance(value, list):
+        return [unquote(item) for item in value]
     return value
 
 
@@ -196,13 +198,13 @@ def _terraform_jobs(path: Path) -> tuple[list[dict[str, Any]], set[str]]:
     jobs: list[dict[str, Any]] = []
     for resource in tree.get("resource", []):
         for kind, named in resource.items():
-            if _unquote(kind) == "aws_glue_job":
-                jobs.extend({_unquote(k): v for k, v in body.items()} for body in named.values())
+            if unquote(kind) == "aws_glue_job":
+                jobs.extend({unquote(k): v for k, v in body.items()} for body in named.values())
     datasets: set[str] = set()
     for variable in tree.get("variable", []):
         for name, body in variable.items():
-            if _unquote(name) == "glue_datasets":
-                datasets = {_unquote(d) for d in body.get("default", [])}
+            if unquote(name) == "glue_datasets":
+                datasets = {unquote(d) for d in body.get("default", [])}
     return jobs, datasets
 
 
@@ -215,7 +217,7 @@ def _terraform_problems(path: Path, needed: set[str], contracts: set[str]) -> li
         problems.append(f"{_TERRAFORM_GLUE}: glue_datasets {sorted(datasets)} are not the "
                         f"contracts' datasets {sorted(contracts)}")
     for job in jobs:
-        given = {_unquote(k) for k in job.get("default_arguments", {})}
+        given = {unquote(k) for k in job.get("default_arguments", {})}
         problems.extend(f"{_TERRAFORM_GLUE}: aws_glue_job passes no {a} (the script reads it)"
                         for a in sorted(needed - given))
     return problems

@@ -14,6 +14,10 @@ import pytest
 import yaml
 from toolrun import run as _run
 
+# For the tests that render manifests with `kubectl kustomize`.
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None,
+                                   reason="kubectl is not installed (no registry serves it)")
+
 ROUTE_SPEC_KEYS = {"host", "subdomain", "path", "to", "alternateBackends", "port", "tls",
                    "wildcardPolicy", "httpHeaders"}
 ROUTE_TLS_KEYS = {"termination", "certificate", "key", "caCertificate",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 import stat
 import subprocess
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from clirun import opsgen
+from k8s_validation import needs_kubectl
 from setups import CATALOG, Setup, with_requirements
 
 from opsgen.cli import main
@@ -106,10 +106,6 @@ def test_missing_settings_stop_before_anything_runs(
     assert expected is not None, f"{tool_id}: no expectation for its missing settings"
     assert lines[0].startswith(expected), lines[0]
     assert git_status(project) == before, "the refused deploy changed the working tree"
-
-
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None,
-                                   reason="kubectl is not installed (no registry serves it)")
 
 
 @needs_kubectl

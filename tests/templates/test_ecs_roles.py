@@ -12,6 +12,7 @@ import hcl2  # type: ignore[import-not-found,import-untyped,unused-ignore]
 import pytest
 import yaml
 from clirun import opsgen
+from integration_validation import unquote
 
 ECS = ["--set", "containerization=docker,aws_ecs"]
 CLOUDFORMATION = ["--set", "infrastructure_as_code=cloudformation",
@@ -22,15 +23,6 @@ EXPECTED = {
                  "ecr:GetDownloadUrlForLayer"}, "repository/*"),
     "Logs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, "log group"),
 }
-
-
-def unquote(value: Any) -> Any:
-    """python-hcl2 8 keeps the quotes of HCL strings and keys."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == '"':
-        return value[1:-1]
-    if isinstance(value, list):
-        return [unquote(item) for item in value]
-    return value
 
 
 def blocks(tree: dict[str, Any], kind: str, type_: str) -> dict[str, dict[str, Any]]:

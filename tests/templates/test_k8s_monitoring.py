@@ -5,17 +5,14 @@ server's pods through headless Services of the production overlay, on their cont
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from k8s_validation import needs_kubectl
 from pipelines import CI, pipeline_of
-
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None,
-                                   reason="kubectl is not installed (no registry serves it)")
 
 
 @pytest.fixture(scope="module")

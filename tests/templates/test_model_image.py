@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from clirun import opsgen
+from k8s_validation import needs_kubectl
 from pipelines import CI, pipeline_of
 
 DIGEST = "sha256:" + "fedcba9876543210" * 4
@@ -54,10 +54,6 @@ def test_make_model_image_names_the_missing_container_tool(tmp_path: Path,
     result = run(project, "make", "model-image", "DOCKER=opsgen-no-such-docker")
     assert result.returncode == 2, result
     assert "building the model image needs Docker (or set DOCKER=podman)" in result.stderr
-
-
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None,
-                                   reason="kubectl is not installed (no registry serves it)")
 
 
 def images_by_deployment(manifests: str) -> dict[str, list[str]]:
