@@ -300,3 +300,21 @@ def test_the_name_pattern_is_anchored_for_python_and_the_schema(name: str) -> No
 
     assert NAME_PATTERN.search(name) is None
     assert error_of(default_catalog(), {"name": name}).startswith("name:")
+
+
+# TensorFlow Serving answers requests without opsgen code in the path, so the built-in drift
+# check (it lives in the FastAPI model server) would never see one: Evidently is required.
+@pytest.mark.parametrize("serving", ["tensorflow_serving", "tfx", "seldon_core"])
+def test_servers_without_the_built_in_drift_check_need_evidently(serving: str) -> None:
+    tools: dict[str, object] = {
+        "model_serving": serving,
+        "ml_frameworks": "scikit_learn" if serving == "seldon_core" else "tensorflow",
+        "containerization": ["docker", "kubernetes"],
+    }
+    raw = {"name": "ok", "layers": ["mlops"], "tools": tools}
+    assert error_of(default_catalog(), raw).startswith(
+        f"tools.model_serving: '{serving}' needs model_monitoring to be evidently"
+    )
+    config = resolve(default_catalog(), {
+        **raw, "tools": {**tools, "model_monitoring": "evidently"}}, Overrides())
+    assert config.tools["model_monitoring"] == "evidently"
