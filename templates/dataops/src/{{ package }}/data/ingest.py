@@ -86,13 +86,20 @@ def ingest_frame(paths: Paths, dataset: str, frame: pd.DataFrame, source: str) -
     return target
 
 
+def landing_files(folder: Path) -> list[Path]:
+    """The CSV files of a landing folder, in name order. Hidden files are left out: writers
+    such as NiFi's PutFile write `.NAME` and then rename it, so a hidden file may be half
+    written."""
+    return sorted(path for path in folder.glob("*.csv") if not path.name.startswith("."))
+
+
 def ingest_files(paths: Paths, contract: Contract) -> list[Path]:
     """Ingest the contract's landing files that are new or changed since the last run."""
     folder = paths.root / contract.source["path"]
     if not folder.is_dir():
         raise DataPipelineError(f"{contract.dataset}: no landing folder {folder}")
     written = []
-    for file in sorted(folder.glob("*.csv")):
+    for file in landing_files(folder):
         frame = pd.read_csv(file, dtype=str, keep_default_na=False)
         missing = set(contract.column_names) - set(frame.columns)
         if missing:
