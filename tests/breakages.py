@@ -803,9 +803,36 @@ def _nifi_undefined_parameter(root: Path, files: list[str]) -> None:
                .update({"Input Directory": "#{incoming}/customers"}))
 
 
+# None depends on the dataset: they break the DataOps flow and the MLOps training flow alike.
+NIFI_BREAKAGES: list[Breakage] = [_nifi_dangling_connection, _nifi_misspelled_processor,
+                                  _nifi_unhandled_relationship, _nifi_put_outside_landing,
+                                  _nifi_undefined_parameter]
+
+
 def _glue_script_reads_an_unpassed_argument(root: Path, files: list[str]) -> None:
     """The script asks for an argument that no Glue job of the IaC passes."""
     _replace(root / files[0], '"raw_uri")', '"raw_uri", "partition_by")')
+
+
+def _glue_training_reads_an_unpassed_argument(root: Path, files: list[str]) -> None:
+    """The training script asks for an argument that its Glue job does not pass."""
+    _replace(root / files[0], '"training_uri")', '"training_uri", "sample_fraction")')
+
+
+def _glue_training_writes_other_columns(root: Path, files: list[str]) -> None:
+    """The training job leaves out a column that the ML pipeline reads (data.LANDING_COLUMNS)."""
+    _replace(root / files[0], '    "hue",\n', "")
+
+
+def _glue_training_job_runs_another_script(root: Path, files: list[str]) -> None:
+    """The training job's infrastructure runs another script than glue/jobs/training.py."""
+    terraform = root / "infra" / "terraform" / "glue_training.tf"
+    if terraform.is_file():
+        _replace(terraform, '/../../glue/jobs/training.py"', '/../../glue/jobs/other.py"')
+    else:
+        _replace(root / "infra" / "cloudformation" / "glue-training.yaml",
+                 '/glue/scripts/training.py"\n      DefaultArguments',
+                 '/glue/scripts/other.py"\n      DefaultArguments')
 
 
 def _glue_dataset_without_a_job(root: Path, files: list[str]) -> None:
@@ -919,14 +946,17 @@ BREAKAGES: dict[str, list[Breakage]] = {
                                    _datahub_dbt_lineage_only],
     "catalog/openmetadata/ingestion.yml": [_om_missing_source_class, _om_misspelled_server_key,
                                            _om_source_forgets_pii],
-    "nifi/flow.json": [_nifi_dangling_connection, _nifi_misspelled_processor,
-                       _nifi_unhandled_relationship, _nifi_put_outside_landing,
-                       _nifi_undefined_parameter],
+    "nifi/flow.json": NIFI_BREAKAGES,
+    "nifi/training-flow.json": NIFI_BREAKAGES,
     "src/*/data/kafka.py": [_unused_import_in_file],
+    "src/*/ml/kafka.py": [_unused_import_in_file],
     "src/*/privacy.py": [_unused_import_in_file],
     "tests/test_privacy.py": [_unused_import_in_file],
     "glue/jobs": [_unused_import],
     "glue/jobs/ingest.py": [_glue_script_reads_an_unpassed_argument, _glue_dataset_without_a_job],
+    "glue/jobs/training.py": [_glue_training_reads_an_unpassed_argument,
+                              _glue_training_writes_other_columns,
+                              _glue_training_job_runs_another_script],
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
@@ -936,4 +966,5 @@ EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml
                         "catalog/openmetadata/ingestion.yml",
                         "pipelines/oozie/ml_train/workflow.xml",
                         "pipelines/oozie/data_pipeline/workflow.xml", "nifi/flow.json",
-                        "glue/jobs/ingest.py"}
+                        "nifi/training-flow.json",
+                        "glue/jobs/ingest.py", "glue/jobs/training.py"}

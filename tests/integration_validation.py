@@ -6,12 +6,15 @@ reads, a RegisteredFlowSnapshot) is checked structurally against facts of NiFi i
 classes and their relationships as NiFi's standard bundle declares them, connections between
 components that exist, every relationship either connected or auto-terminated (NiFi refuses to
 start a processor otherwise), parameters that the flow's parameter context defines, and a PutFile
-into the landing folder of every dataset that has a contract.
+into the landing folder of every dataset the flow is for: each dataset that has a contract
+(DataOps's nifi/flow.json), the training data (MLOps's nifi/training-flow.json).
 
-Glue: the job script runs only inside Glue (awsglue), so what can drift is checked instead: the
-Glue jobs that the infrastructure code defines (Terraform's glue.tf, CloudFormation's glue.yaml)
-pass every argument the script reads (its ARGUMENTS), run that script, and there is one per
-dataset with a contract.
+Glue: a job script runs only inside Glue (awsglue), so what can drift is checked instead: the
+Glue jobs that the infrastructure code defines for the script (GLUE_SCRIPTS: DataOps's ingest.py
+in glue.tf or glue.yaml, MLOps's training.py in glue_training.tf or glue-training.yaml) pass every
+argument the script reads (its ARGUMENTS) and run that script; there is one job per dataset with a
+contract (ingest) or exactly one (training), and the training job writes the columns the ML
+pipeline reads (data.py's LANDING_COLUMNS).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +105,7 @@ def _landing_problems(processors: list[dict[str, Any]], datasets: set[str]) -> l
         match = re.search(r"(?:^|/)data/landing/([^/]+)/?$", directory)
         if match is None or match.group(1) not in datasets:
             problems.append(f"PutFile {processor.get('name')!r} writes to {directory!r}, not "
-                            f"data/landing/<dataset> of a contract ({sorted(datasets)})")
+                            f"data/landing/<dataset> for one of {sorted(datasets)}")
         else:
             landed.add(match.group(1))
     problems.extend(f"no PutFile lands dataset {d!r} in data/landing/{d}"
@@ -151,11 +155,22 @@ def _contract_datasets(project_dir: Path) -> set[str]:
     return datasets
 
 
+# The datasets each flow must land, by flow file: the DataOps flow one per contract, the MLOps
+# flow the training data (data/landing/training, every CSV of which the ML pipeline reads).
+FLOW_DATASETS: dict[str, Callable[[Path], set[str]]] = {
+    "nifi/flow.json": _contract_datasets,
+    "nifi/training-flow.json": lambda _project_dir: {"training"},
+}
+
+
 def _nifi_flow(project_dir: Path, files: list[str]) -> None:
-    datasets = _contract_datasets(project_dir)
     for name in files:
+        expected = FLOW_DATASETS.get(name)
+        if expected is None:
+            raise AssertionError(f"nifi_flow: {name}: not a flow of FLOW_DATASETS "
+                                 f"({sorted(FLOW_DATASETS)}), so its datasets are unknown")
         flow = load_json("nifi_flow", project_dir / name)
-        problems = flow_problems(flow, datasets)
+        problems = flow_problems(flow, expected(project_dir))
         if problems:
             raise AssertionError(f"nifi_flow: {name}: " + "; ".join(problems))
 
@@ -164,17 +179,65 @@ def _nifi_flow(project_dir: Path, files: list[str]) -> None:
 
 # Glue passes JOB_NAME to every job itself; the others must be job arguments.
 _GLUE_OWN_ARGUMENTS = frozenset({"JOB_NAME"})
-_TERRAFORM_GLUE = "infra/terraform/glue.tf"
-_CLOUDFORMATION_GLUE = "infra/cloudformation/glue.yaml"
 
 
-def _script_arguments(script: Path) -> set[str]:
-    """The names in the script's ``ARGUMENTS = (...)``, what it asks getResolvedOptions for."""
-    for node in ast.parse(script.read_text(encoding="utf-8")).body:
-        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "ARGUMENTS"
-                                                 for t in node.targets)):
-            return {str(ast.literal_eval(e)) for e in getattr(node.value, "elts", [])}
-    raise AssertionError(f"glue_jobs: {script.name} has no ARGUMENTS tuple")
+@dataclass(frozen=True)
+class GlueJobs:
+    """Where the Glue jobs that run a script are defined, and which jobs there must be."""
+
+    terraform: str
+    cloudformation: str
+    # The datasets with a job each (its --dataset); None: one job runs the script.
+    datasets: Callable[[Path], set[str]] | None = None
+    # A module (a glob) whose LANDING_COLUMNS the script's must equal: it reads what the job writes.
+    columns_of: str | None = None
+
+
+# By script: DataOps's ingest job per contract; MLOps's one training data job, whose output the
+# ML pipeline reads from data/landing/training.
+GLUE_SCRIPTS: dict[str, GlueJobs] = {
+    "glue/jobs/ingest.py": GlueJobs("infra/terraform/glue.tf", "infra/cloudformation/glue.yaml",
+                                    datasets=_contract_datasets),
+    "glue/jobs/training.py": GlueJobs("infra/terraform/glue_training.tf",
+                                      "infra/cloudformation/glue-training.yaml",
+                                      columns_of="src/*/ml/data.py"),
+}
+
+
+def _constant(module: Path, name: str) -> Any:
+    """The value of the module's ``name = ...``, made of literals and of its other such constants
+    (``LANDING_COLUMNS = (*FEATURES, TARGET)``)."""
+    values = {target.id: node.value for node in ast.parse(module.read_text(encoding="utf-8")).body
+              if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
+              for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+              if isinstance(target, ast.Name)}
+
+    def resolve(node: ast.expr) -> Any:
+        if isinstance(node, ast.Name):
+            return resolve(values[node.id])
+        if isinstance(node, ast.Tuple | ast.List):
+            return tuple(value for item in node.elts for value in (
+                resolve(item.value) if isinstance(item, ast.Starred) else (resolve(item),)))
+        return ast.literal_eval(node)
+
+    try:
+        return resolve(values[name])
+    except (KeyError, ValueError):
+        raise AssertionError(f"glue_jobs: {module.name} has no constant {name}") from None
+
+
+def _column_problems(project_dir: Path, script: str, jobs: GlueJobs) -> list[str]:
+    if jobs.columns_of is None:
+        return []
+    modules = sorted(project_dir.glob(jobs.columns_of))
+    if len(modules) != 1:
+        return [f"{jobs.columns_of} matches {len(modules)} files, not one"]
+    wanted = _constant(modules[0], "LANDING_COLUMNS")
+    written = _constant(project_dir / script, "LANDING_COLUMNS")
+    if written == wanted:
+        return []
+    return [f"{script} writes the columns {list(written)}, but "
+            f"{modules[0].relative_to(project_dir)} reads {list(wanted)} (its LANDING_COLUMNS)"]
 
 
 def unquote(value: Any) -> Any:
@@ -186,40 +249,58 @@ def unquote(value: Any) -> Any:
     return value
 
 
-def _terraform_jobs(path: Path) -> tuple[list[dict[str, Any]], set[str]]:
-    """The aws_glue_job blocks (unquoted keys) and the datasets of var.glue_datasets."""
+def _terraform_tree(path: Path) -> dict[str, Any]:
     try:
         import hcl2  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         missing("glue_jobs", "python-hcl2 (import hcl2)")
         raise
     with path.open(encoding="utf-8") as handle:
-        tree = hcl2.load(handle)
-    jobs: list[dict[str, Any]] = []
-    for resource in tree.get("resource", []):
-        for kind, named in resource.items():
-            if unquote(kind) == "aws_glue_job":
-                jobs.extend({unquote(k): v for k, v in body.items()} for body in named.values())
-    datasets: set[str] = set()
-    for variable in tree.get("variable", []):
-        for name, body in variable.items():
-            if unquote(name) == "glue_datasets":
-                datasets = {unquote(d) for d in body.get("default", [])}
-    return jobs, datasets
+        tree: dict[str, Any] = hcl2.load(handle)
+    return tree
 
 
-def _terraform_problems(path: Path, needed: set[str], contracts: set[str]) -> list[str]:
-    jobs, datasets = _terraform_jobs(path)
+def _resources(tree: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    """The ``resource`` blocks of this type, by name, their keys unquoted."""
+    return {unquote(name): {unquote(k): v for k, v in body.items()}
+            for resource in tree.get("resource", []) for kind, named in resource.items()
+            if unquote(kind) == type_ for name, body in named.items()}
+
+
+def _terraform_count_problems(relative: str, tree: dict[str, Any], jobs: dict[str, Any],
+                              datasets: set[str] | None) -> list[str]:
+    if datasets is None:
+        if len(jobs) == 1 and not {"for_each", "count"} & set(next(iter(jobs.values()))):
+            return []
+        return [f"{relative}: {len(jobs)} aws_glue_job blocks (or one with for_each or count), "
+                "not the one job that runs the script"]
+    declared = {unquote(d) for variable in tree.get("variable", [])
+                for name, body in variable.items() if unquote(name) == "glue_datasets"
+                for d in body.get("default", [])}
+    if declared == datasets:
+        return []
+    return [f"{relative}: glue_datasets {sorted(declared)} are not the contracts' datasets "
+            f"{sorted(datasets)}"]
+
+
+def _terraform_problems(path: Path, relative: str, script: str, needed: set[str],
+                        datasets: set[str] | None) -> list[str]:
+    tree = _terraform_tree(path)
+    jobs = _resources(tree, "aws_glue_job")
     if not jobs:
-        return [f"{_TERRAFORM_GLUE}: no aws_glue_job"]
-    problems = []
-    if datasets != contracts:
-        problems.append(f"{_TERRAFORM_GLUE}: glue_datasets {sorted(datasets)} are not the "
-                        f"contracts' datasets {sorted(contracts)}")
-    for job in jobs:
+        return [f"{relative}: no aws_glue_job"]
+    sources = {name: str(unquote(body.get("source", "")))
+               for name, body in _resources(tree, "aws_s3_object").items()}
+    problems = _terraform_count_problems(relative, tree, jobs, datasets)
+    for name, job in jobs.items():
         given = {unquote(k) for k in job.get("default_arguments", {})}
-        problems.extend(f"{_TERRAFORM_GLUE}: aws_glue_job passes no {a} (the script reads it)"
+        problems.extend(f"{relative}: aws_glue_job.{name} passes no {a} (the script reads it)"
                         for a in sorted(needed - given))
+        location = str(unquote((job.get("command") or [{}])[0].get("script_location", "")))
+        if not any(sources.get(uploaded, "").endswith(f"/{script}")
+                   for uploaded in re.findall(r"aws_s3_object\.(\w+)\.", location)):
+            problems.append(f"{relative}: aws_glue_job.{name} does not run {script} (its "
+                            "script_location is no aws_s3_object uploading it)")
     return problems
 
 
@@ -234,41 +315,49 @@ _CloudFormationLoader.add_multi_constructor(
         else loader.construct_mapping(node)))
 
 
-def _cloudformation_problems(path: Path, needed: set[str], contracts: set[str]) -> list[str]:
+def _cloudformation_problems(path: Path, relative: str, script: str, needed: set[str],
+                             datasets: set[str] | None) -> list[str]:
     template = yaml.load(path.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
     jobs = {name: resource.get("Properties", {})
             for name, resource in (template.get("Resources") or {}).items()
             if resource.get("Type") == "AWS::Glue::Job"}
     if not jobs:
-        return [f"{_CLOUDFORMATION_GLUE}: no AWS::Glue::Job"]
+        return [f"{relative}: no AWS::Glue::Job"]
     problems = []
-    datasets = {str(job.get("DefaultArguments", {}).get("--dataset")) for job in jobs.values()}
-    if datasets != contracts:
-        problems.append(f"{_CLOUDFORMATION_GLUE}: the jobs' --dataset {sorted(datasets)} are not "
-                        f"the contracts' datasets {sorted(contracts)}")
+    found = {str(job.get("DefaultArguments", {}).get("--dataset")) for job in jobs.values()}
+    if datasets is not None and found != datasets:
+        problems.append(f"{relative}: the jobs' --dataset {sorted(found)} are not the "
+                        f"contracts' datasets {sorted(datasets)}")
+    if datasets is None and len(jobs) != 1:
+        problems.append(f"{relative}: {len(jobs)} AWS::Glue::Job, not the one that runs {script}")
+    file_name = Path(script).name
     for name, job in jobs.items():
         given = set(job.get("DefaultArguments", {}))
-        problems.extend(f"{_CLOUDFORMATION_GLUE}: {name} passes no {a} (the script reads it)"
+        problems.extend(f"{relative}: {name} passes no {a} (the script reads it)"
                         for a in sorted(needed - given))
-        if not str(job.get("Command", {}).get("ScriptLocation", "")).endswith("/ingest.py"):
-            problems.append(f"{_CLOUDFORMATION_GLUE}: {name} does not run ingest.py")
+        if not str(job.get("Command", {}).get("ScriptLocation", "")).endswith(f"/{file_name}"):
+            problems.append(f"{relative}: {name} does not run {file_name}")
     return problems
 
 
 def _glue_jobs(project_dir: Path, files: list[str]) -> None:
-    contracts = _contract_datasets(project_dir)
     for name in files:
-        needed = {f"--{a}" for a in _script_arguments(project_dir / name) - _GLUE_OWN_ARGUMENTS}
-        problems: list[str] = []
-        found = False
-        for relative, check in ((_TERRAFORM_GLUE, _terraform_problems),
-                                (_CLOUDFORMATION_GLUE, _cloudformation_problems)):
-            if (project_dir / relative).is_file():
-                found = True
-                problems.extend(check(project_dir / relative, needed, contracts))
-        if not found:
-            problems.append(f"no Glue job runs {name}: neither {_TERRAFORM_GLUE} nor "
-                            f"{_CLOUDFORMATION_GLUE} exists")
+        jobs = GLUE_SCRIPTS.get(name)
+        if jobs is None:
+            raise AssertionError(f"glue_jobs: {name}: not a script of GLUE_SCRIPTS "
+                                 f"({sorted(GLUE_SCRIPTS)}), so its jobs are unknown")
+        arguments = set(_constant(project_dir / name, "ARGUMENTS")) - _GLUE_OWN_ARGUMENTS
+        needed = {f"--{a}" for a in arguments}
+        datasets = None if jobs.datasets is None else jobs.datasets(project_dir)
+        problems = _column_problems(project_dir, name, jobs)
+        defined = [(relative, check) for relative, check in (
+            (jobs.terraform, _terraform_problems), (jobs.cloudformation, _cloudformation_problems))
+            if (project_dir / relative).is_file()]
+        for relative, check in defined:
+            problems.extend(check(project_dir / relative, relative, name, needed, datasets))
+        if not defined:
+            problems.append(f"no Glue job runs {name}: neither {jobs.terraform} nor "
+                            f"{jobs.cloudformation} exists")
         if problems:
             raise AssertionError("glue_jobs: " + "; ".join(problems))
 

@@ -180,7 +180,7 @@ def _ml_tests(project_dir: Path, files: list[str]) -> None:
 
 
 def _evidently_report(project_dir: Path, files: list[str]) -> None:
-    """The drift report on the wine data: the training half as reference and the other half,
+    """The drift report on the landed wine data: the training half as reference and the other half,
     with alcohol shifted, as current inputs. The report must write HTML and JSON, name alcohol
     as drifted and no unshifted feature, and fail with --fail-on-drift."""
     python = executable("evidently_report", "ml-python")
@@ -192,7 +192,7 @@ def _evidently_report(project_dir: Path, files: list[str]) -> None:
             run(copy, "evidently_report", [*env, python, "-c", (
                 f"from {package}.ml import data; from {package}.ml.paths import Paths\n"
                 "p = Paths(__import__('pathlib').Path.cwd())\n"
-                "train, test = data.split(data.load_raw(), 0.5, 7)\n"
+                "train, test = data.split(data.load_raw(p.landing), 0.5, 7)\n"
                 "p.train_csv.parent.mkdir(parents=True)\n"
                 "train.to_csv(p.train_csv, index=False)\n"
                 "test.assign(alcohol=test['alcohol'] + 1.5).to_csv('current.csv', index=False)")])

@@ -94,6 +94,24 @@ def test_a_second_train_reruns_nothing(project: Path) -> None:
     assert "didn't change, skipping" in result.stdout + result.stderr
 
 
+def test_a_landed_file_retrains_on_its_rows(project: Path) -> None:
+    landing = project / "data/landing/training"
+    shipped = (landing / "wine.csv").read_text(encoding="utf-8").splitlines()
+    late = landing / "wine-late.csv"
+    try:
+        assert make(project, "train").returncode == 0
+        # Ten shipped rows, one of them changed: nine count once, the changed one is new.
+        rows = [shipped[0], *shipped[1:10]]
+        rows[1] = rows[1].replace("14.23,", "14.25,", 1)
+        late.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        result = make(project, "train")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert "Running stage 'prepare'" in result.stdout
+        assert "prepare: 134 training and 45 test rows" in result.stdout
+    finally:
+        late.unlink(missing_ok=True)
+
+
 def test_the_gate_fails_ci_when_the_model_is_under_the_threshold(project: Path) -> None:
     params_file = project / "params.yaml"
     original = params_file.read_text(encoding="utf-8")

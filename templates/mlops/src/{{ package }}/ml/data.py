@@ -1,13 +1,20 @@
-"""Training data: the wine recognition dataset bundled with scikit-learn (nothing is downloaded).
+"""Training data: the CSV files landed in data/landing/training/ (Paths.landing).
 
-178 wines from three cultivars, 13 chemical measurements each; the task is to tell the cultivar.
+The project ships one, wine.csv: the wine recognition dataset bundled with scikit-learn (178
+wines from three cultivars, 13 chemical measurements each; the task is to tell the cultivar).
+More rows land as more files with the same columns, by hand or through the project's data
+integrations; the prepare stage reads them all, so a new file retrains on the new data
+(`dvc repro` sees the folder change). Rows landed twice count once.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
-from sklearn.datasets import load_wine
 from sklearn.model_selection import train_test_split
+
+from .errors import PipelineError
 
 TARGET = "cultivar"
 CLASSES = (0, 1, 2)
@@ -27,15 +34,43 @@ FEATURES = (
     "od280_od315_of_diluted_wines",
     "proline",
 )
+# The columns of every landing file, in this order.
+LANDING_COLUMNS = (*FEATURES, TARGET)
 
 
-def load_raw() -> pd.DataFrame:
-    """The whole dataset: one row per wine, the features then the target."""
-    bunch = load_wine(as_frame=True)
-    frame = bunch.frame.copy()
-    frame.columns = [*FEATURES, TARGET]
-    frame[list(FEATURES)] = frame[list(FEATURES)].astype("float64")
-    return frame
+def landing_files(landing: Path) -> list[Path]:
+    """The landing folder's CSV files, in name order (the order their rows are read in).
+
+    Hidden files are left out: writers such as NiFi's PutFile write `.NAME` and then rename it,
+    so a hidden file may be half written.
+    """
+    return sorted(path for path in landing.glob("*.csv") if not path.name.startswith("."))
+
+
+def read_landing_file(path: Path) -> pd.DataFrame:
+    """One landing file with exactly the landing columns; one clear error otherwise."""
+    frame = pd.read_csv(path)
+    missing = [column for column in LANDING_COLUMNS if column not in frame.columns]
+    if missing:
+        raise PipelineError(f"{path}: missing columns {missing}")
+    return frame[list(LANDING_COLUMNS)]
+
+
+def load_raw(landing: Path) -> pd.DataFrame:
+    """Every landed row, once: one row per wine, the features then the target.
+
+    The data quality check (quality.py) judges the values; this only reads and deduplicates.
+    """
+    files = landing_files(landing)
+    if not files:
+        raise PipelineError(
+            f"no training data: land CSV files with columns {list(LANDING_COLUMNS)} in {landing}"
+        )
+    frame = pd.concat([read_landing_file(path) for path in files], ignore_index=True)
+    # A value that is not a number becomes missing, which the quality check refuses by name.
+    for column in FEATURES:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame.drop_duplicates(ignore_index=True)
 
 
 def sample(frame: pd.DataFrame, fraction: float, seed: int) -> pd.DataFrame:

@@ -20,6 +20,11 @@ class Paths:
         return self.root / "params.yaml"
 
     @property
+    def landing(self) -> Path:
+        """Where the training data lands (data.py reads every CSV file here)."""
+        return self.root / "data" / "landing" / "training"
+
+    @property
     def outputs(self) -> Path:
         return self.root / "outputs"
 

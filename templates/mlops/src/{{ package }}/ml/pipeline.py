@@ -30,10 +30,12 @@ from .paths import Paths, load_params
 STAGES = ("prepare", "train", "evaluate", "register")
 
 
-def prepare(paths: Paths) -> None:
-    """Load the dataset, check its quality, split it and save the drift reference."""
+def prepare(paths: Paths, landing: Path | None = None) -> None:
+    """Load the landed data (``landing``, by default the workspace's), check its quality,
+    split it and save the drift reference."""
     params = load_params(paths.params)["data"]
-    frame = data.sample(data.load_raw(), float(params["sample_fraction"]), int(params["seed"]))
+    raw = data.load_raw(landing or paths.landing)
+    frame = data.sample(raw, float(params["sample_fraction"]), int(params["seed"]))
     frame = quality.validate(frame)
     train_set, test_set = data.split(frame, float(params["test_size"]), int(params["seed"]))
     paths.train_csv.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +130,7 @@ def gate(paths: Paths) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="ml-gate-") as scratch:
         work = Paths(Path(scratch))
         work.params.write_text(yaml.safe_dump(params), encoding="utf-8")
-        prepare(work)
+        prepare(work, paths.landing)
         train(work, track=False)
         scores = evaluate(work, track=False)
     paths.outputs.mkdir(parents=True, exist_ok=True)
