@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -42,6 +43,18 @@ def opsgen(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Run:
         code = int(exit_.code or 0)
     captured = capsys.readouterr()
     return Run(code, captured.out, captured.err)
+
+
+def new_project(dest: Path, layers: tuple[str, ...] = (), sets: tuple[str, ...] = ()) -> Path:
+    """``opsgen new DEST --defaults`` with ``layers`` and ``--set`` values, in this process and
+    quietly (for fixtures wider than a test, which have no capsys); its output if it fails."""
+    args = ["new", str(dest), "--defaults", *(f for layer in layers for f in ("--layer", layer)),
+            *(f for value in sets for f in ("--set", value))]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(args)
+    assert code == 0, out.getvalue()
+    return dest
 
 
 def opsgen_process(

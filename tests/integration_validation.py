@@ -304,11 +304,11 @@ def _terraform_problems(path: Path, relative: str, script: str, needed: set[str]
     return problems
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
+class CloudFormationLoader(yaml.SafeLoader):
     """YAML with CloudFormation's short-form tags (!Ref, !Sub, ...) read as plain values."""
 
 
-_CloudFormationLoader.add_multi_constructor(
+CloudFormationLoader.add_multi_constructor(
     "!", lambda loader, suffix, node: (
         loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode)
         else loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
@@ -317,7 +317,7 @@ _CloudFormationLoader.add_multi_constructor(
 
 def _cloudformation_problems(path: Path, relative: str, script: str, needed: set[str],
                              datasets: set[str] | None) -> list[str]:
-    template = yaml.load(path.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
+    template = yaml.load(path.read_text(encoding="utf-8"), Loader=CloudFormationLoader)
     jobs = {name: resource.get("Properties", {})
             for name, resource in (template.get("Resources") or {}).items()
             if resource.get("Type") == "AWS::Glue::Job"}

@@ -9,8 +9,6 @@ fails the job when it drifts from its script or from the columns the ML pipeline
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -24,12 +22,12 @@ import hcl2  # type: ignore[import-not-found,import-untyped,unused-ignore]
 import pytest
 import yaml
 from breakages import Breakage
-from integration_validation import GLUE_SCRIPTS, unquote
+from clirun import new_project
+from integration_validation import GLUE_SCRIPTS, CloudFormationLoader, unquote
 from setups import CATALOG
 from validation import run_check
 
 from opsgen.catalog import Check
-from opsgen.cli import main
 
 SCRIPT = "glue/jobs/training.py"
 TERRAFORM = "infra/terraform"
@@ -54,14 +52,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {}
     for key, (layers, sets) in PROJECTS.items():
         dest = tmp_path_factory.mktemp("glue") / f"glue-{key}"
-        args = ["new", str(dest), "--defaults", "--set", "data_integration=files,aws_glue",
-                *(f for layer in layers for f in ("--layer", layer)),
-                *(f for value in sets for f in ("--set", value))]
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            code = main(args)
-        assert code == 0, out.getvalue()
-        made[key] = dest
+        made[key] = new_project(dest, layers, ("data_integration=files,aws_glue", *sets))
     return made
 
 
@@ -194,17 +185,6 @@ def _terraform_reach(root: Path) -> set[str]:
     return reach
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """CloudFormation's short-form tags (!Sub, !GetAtt, ...) read as their plain values."""
-
-
-_CloudFormationLoader.add_multi_constructor(
-    "!", lambda loader, suffix, node: (
-        loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode)
-        else loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
-        else loader.construct_mapping(node)))
-
-
 def _listed(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
 
@@ -212,7 +192,7 @@ def _listed(value: str | list[str]) -> list[str]:
 def _cloudformation_reach(root: Path) -> set[str]:
     """The same for the CloudFormation stack's job role."""
     template = yaml.load((root / CLOUDFORMATION_JOB).read_text(encoding="utf-8"),
-                         Loader=_CloudFormationLoader)
+                         Loader=CloudFormationLoader)
     (policy,) = template["Resources"]["GlueTrainingRole"]["Properties"]["Policies"]
     reach = set()
     for statement in policy["PolicyDocument"]["Statement"]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import os
 import re
 import subprocess
@@ -19,10 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clirun import new_project
 from projectrun import make
 from watchrun import run_watched
-
-from opsgen.cli import main
 
 LAYERS = {"mlops": ("mlops",), "both": ("mlops", "dataops")}
 TARGETS = {
@@ -47,12 +45,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {}
     for key, layers in LAYERS.items():
         dest = tmp_path_factory.mktemp("kafka") / f"kafka-{key}"
-        args = ["new", str(dest), "--defaults", "--set", "data_integration=files,kafka"]
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            code = main([*args, *(f for layer in layers for f in ("--layer", layer))])
-        assert code == 0, out.getvalue()
-        made[key] = dest
+        made[key] = new_project(dest, layers, ("data_integration=files,kafka",))
     return made
 
 

@@ -5,8 +5,6 @@ project has both layers) and fails it when it is broken or lands another dataset
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -15,12 +13,12 @@ from typing import Any
 
 import pytest
 from breakages import BREAKAGES, Breakage
+from clirun import new_project
 from integration_validation import FLOW_DATASETS
 from setups import CATALOG
 from validation import run_check
 
 from opsgen.catalog import Check
-from opsgen.cli import main
 
 TRAINING_FLOW = "nifi/training-flow.json"
 DATAOPS_FLOW = "nifi/flow.json"
@@ -37,12 +35,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {}
     for key, layers in LAYERS.items():
         dest = tmp_path_factory.mktemp("nifi") / f"nifi-{key}"
-        args = ["new", str(dest), "--defaults", "--set", "data_integration=files,nifi"]
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            code = main([*args, *(f for layer in layers for f in ("--layer", layer))])
-        assert code == 0, out.getvalue()
-        made[key] = dest
+        made[key] = new_project(dest, layers, ("data_integration=files,nifi",))
     return made
 
 
