@@ -191,7 +191,9 @@ def test_ctrl_c_exits_130_and_leaves_nothing_or_the_whole_project(
         assert run.code in (0, -signal.SIGINT), run.err
         assert run.err == ""
         assert project_files(dest) == files
-    if point < KILL_POINTS // 2:  # half-way through, the project is still being rendered
+    # Early on the project is still being rendered, even if this run goes several times as fast
+    # as the measured one (a busy machine's load varies): these must be interrupts.
+    if point < KILL_POINTS // 4:
         assert run.code == 130
 
 
