@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
 import re
 import subprocess
@@ -77,6 +78,24 @@ def test_the_readme_names_the_make_targets(projects: dict[str, Path], key: str) 
     named = set(re.findall(r"`make\s+([a-z-]*kafka[a-z-]*)`", readme))
     assert named == TARGETS[key]
     assert named <= listed
+
+
+
+@pytest.mark.parametrize("key", LAYERS)
+def test_compose_starts_one_local_broker(projects: dict[str, Path], key: str) -> None:
+    """Either layer's Kafka brings the local broker the README points at (`docker compose up
+    kafka`), once, whether the DataOps layer is there or not."""
+    project = projects[key]
+    assert "compose.kafka.yaml" in (project / "compose.yaml").read_text(encoding="utf-8")
+    rendered = subprocess.run(["docker-compose", "-f", "compose.yaml", "config", "--format", "json"],
+                              cwd=project, capture_output=True, text=True, check=False, timeout=120)
+    if rendered.returncode != 0 and "docker-compose" in rendered.stderr + rendered.stdout:
+        pytest.fail(rendered.stderr)
+    assert rendered.returncode == 0, rendered.stderr
+    services = json.loads(rendered.stdout)["services"]
+    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert [p["host_ip"] for p in services["kafka"]["ports"]] == ["127.0.0.1"]
+    assert "`docker compose up kafka`" in (project / "README.md").read_text(encoding="utf-8")
 
 
 @contextlib.contextmanager
