@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 import pytest
 from clirun import opsgen
 from validation import matching_files
@@ -22,6 +23,9 @@ VARIANTS = {
     # The model server (serving/Dockerfile) deployed next to the service.
     "model": ["--layer", "mlops", "--set", "containerization=docker,kubernetes",
               "--set", "continuous_deployment=kubernetes", "--set", "infrastructure_as_code=none"],
+    # GKE's kustomization next to the overlays, and Chef.
+    "gke": ["--set", "containerization=docker,kubernetes,gke", "--set",
+            "continuous_deployment=kubernetes", "--set", "configuration_management=chef"],
     "cloudformation": ["--set", "continuous_deployment=cloudformation",
                        "--set", "infrastructure_as_code=cloudformation",
                        "--set", "configuration_management=puppet"],
@@ -37,3 +41,17 @@ def pipeline_of(
     assert opsgen(capsys, "new", dest, "--defaults", *args).code == 0
     globs = [check.files for check in CI.tool(tool_id).checks]
     return dest, sorted({name for pattern in globs for name in matching_files(dest, pattern)})
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def check_script(*calls: str) -> str:
+    """The shell lines of ``calls``, macro calls of templates/_shared/checks.jinja (the tool checks
+    every CI pipeline runs), one after the other."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPO), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    names = sorted({call.split("(")[0] for call in calls})
+    source = ("{% from 'templates/_shared/checks.jinja' import " + ", ".join(names) + " %}"
+              + "\n".join("{{ " + call + " }}" for call in calls))
+    return env.from_string(source).render()

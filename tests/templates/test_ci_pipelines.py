@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 from clirun import opsgen
-from pipelines import CI, VARIANTS, pipeline_of
+from pipelines import CI, VARIANTS, check_script, pipeline_of
 from validation import matching_files
 
 from opsgen.catalog import default_catalog
-from opsgen.config import Overrides, resolve
+from opsgen.config import Overrides, ProjectConfig, resolve
 from opsgen.errors import ConfigError
 
 CATALOG = default_catalog()
@@ -145,15 +145,16 @@ def test_circleci_deploys_only_once_turned_on(
 # What the README's "What is where" says the pipeline runs -> text that running it needs.
 CLAIMS = {
     "promtool/amtool": ("promtool check rules", "alertmanager", "check-config"),
-    "Logstash and Filebeat config tests": ("logstash", "filebeat"),
+    "Logstash and Filebeat config tests": ("logstash --config.test_and_exit",
+                                           "filebeat test config"),
     "ansible-lint": ("ansible-lint",),
-    "Salt render": ("salt",),
+    "Salt render": ("state.show_highstate",),
     "puppet validate/lint": ("puppet parser validate", "puppet-lint"),
     "cookbook syntax": ("ruby -c",),
     "image build": ("docker build",),
-    "Kubernetes manifests": ("kustomize",),
+    "Kubernetes manifests": ("kubectl kustomize", "kubernetes-validate"),
     "terraform validate": ("validate",),
-    "cfn-lint": ("cfn-lint",),
+    "cfn-lint": ("cfn-lint", "--parameter-files"),
 }
 
 
@@ -225,3 +226,60 @@ def test_gitlab_deploys_to_staging_only_after_every_check(
     assert {"lint", "test"} <= set(checks), checks
     for name, job in checks.items():
         assert stages.index(job.get("stage", "test")) < stages.index("deploy-staging"), name
+
+
+DIR = "@DIR@"  # where a pipeline puts the rendered manifests: each picks its own
+
+
+def shared_checks(config: ProjectConfig) -> list[str]:
+    """The checks.jinja macro calls a pipeline of ``config`` must run."""
+    tools = config.tools
+    calls = []
+    if "elk" in tools["monitoring_logging"]:
+        calls += ["logstash_test()", "filebeat_test()"]
+    calls += {"saltstack": ["salt_render()"], "puppet": ["puppet_check()"],
+              "chef": ["chef_syntax()"]}.get(str(tools["configuration_management"]), [])
+    if "kubernetes" in tools["containerization"]:
+        containerization = list(tools["containerization"])
+        calls += [f"k8s_render({containerization}, {DIR!r})", f"k8s_validate({DIR!r})"]
+    if tools["infrastructure_as_code"] == "cloudformation":
+        calls.append("cfn_lint()")
+    return calls
+
+
+def _runs_in_order(script: str, pipeline: list[str]) -> str | None:
+    """The first line of ``script`` missing from ``pipeline`` (in order, indentation aside)."""
+    position = 0
+    for line in (s.strip() for s in script.splitlines()):
+        if not line:
+            continue
+        pattern = re.compile(re.escape(line).replace(re.escape(DIR), ".+") + "$")
+        found = next((i for i in range(position, len(pipeline)) if pattern.match(pipeline[i])),
+                     None)
+        if found is None:
+            return line
+        position = found + 1
+    return None
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("tool_id", CI.tool_ids)
+def test_every_pipeline_runs_the_shared_tool_checks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, tool_id: str, variant: str
+) -> None:
+    """Each CI tool runs the tool checks of templates/_shared/checks.jinja that apply, line for
+    line, as tests/templates/test_ci_check_scripts.py runs them for real."""
+    dest, files = pipeline_of(capsys, tmp_path, tool_id, variant)
+    args = ["--set", f"continuous_integration={tool_id}", *VARIANTS[variant]]
+    config = resolve(CATALOG, {"name": dest.name}, Overrides(
+        layers=tuple(args[i + 1] for i, a in enumerate(args) if a == "--layer"),
+        sets=tuple(args[i + 1] for i, a in enumerate(args) if a == "--set")))
+    text = "\n".join((dest / name).read_text(encoding="utf-8") for name in files)
+    if tool_id == "jenkins":
+        text = text.replace("\\\\", "\\")  # Groovy's ''' strings read \\ as one backslash
+    pipeline = [line.strip() for line in text.splitlines()]
+    calls = shared_checks(config)
+    assert calls or variant in {"defaults", "model"}, f"{variant}: exercises no shared check"
+    for call in calls:
+        missing = _runs_in_order(check_script(call), pipeline)
+        assert missing is None, f"{tool_id} ({variant}): {call} is not run: no line {missing!r}"
