@@ -361,6 +361,15 @@ def _misspelled_probe(root: Path, files: list[str]) -> None:
     _edit_yaml(root / deployment, edit)
 
 
+def _misspelled_kind(root: Path, files: list[str]) -> None:
+    """A kind no schema has: kubernetes-validate only warns about it."""
+    deployment = root / next(name for name in files if name.endswith("deployment.yaml"))
+    text = deployment.read_text(encoding="utf-8")
+    assert "kind: Deployment\n" in text, "breakage: the deployment has no kind: Deployment"
+    deployment.write_text(text.replace("kind: Deployment\n", "kind: Deploymnt\n", 1),
+                          encoding="utf-8")
+
+
 def _missing_kustomize_resource(root: Path, files: list[str]) -> None:
     _edit_yaml(root / files[0] / "kustomization.yaml",
                lambda d: d["resources"].append("no-such-manifest.yaml"))
@@ -882,7 +891,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
     "monitoring/elk/filebeat/filebeat.yml": [_filebeat_without_output,
                                              _filebeat_input_without_paths],
     "monitoring/elk/logstash/config/logstash.yml": [_broken_yaml],
-    "deploy/k8s/**/[!k]*.yaml": [_misspelled_probe],
+    "deploy/k8s/**/[!k]*.yaml": [_misspelled_probe, _misspelled_kind],
     "deploy/k8s/overlays/*": [_escalating_container, _missing_kustomize_resource],
     "deploy/openshift": [_escalating_container, _missing_kustomize_resource],
     "deploy/openshift/route.yaml": [_route_to_unknown_port, _route_without_tls],
@@ -960,7 +969,7 @@ BREAKAGES: dict[str, list[Breakage]] = {
 }
 # Breakages that each must be caught on their own (not just one of the list): they prove a part
 # of a builtin validator that the others do not reach.
-EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "dvc.yaml", "data/dvc.yaml",
+EVERY_BREAKAGE_BITES = {"deploy/salt/states/top.sls", "deploy/k8s/**/[!k]*.yaml", "dvc.yaml", "data/dvc.yaml",
                         "deploy/seldon/*.yaml", "src/*/ml/framework.py",
                         "serving/tfserving/models.config", "catalog/datahub/recipe.yml",
                         "catalog/openmetadata/ingestion.yml",

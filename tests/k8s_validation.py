@@ -182,7 +182,18 @@ def _checkov_kustomize(project_dir: Path, files: list[str]) -> None:
               *(arg for path in rendered for arg in ("-f", path))])
 
 
+def _kubernetes_validate(project_dir: Path, files: list[str]) -> None:
+    """``kubernetes-validate --strict`` against the Kubernetes 1.30 schemas, failing on a kind it
+    has no schema for too (a misspelled one), which it only warns about."""
+    out = _run(project_dir, "kubernetes_validate",
+               ["kubernetes-validate", "--strict", "-k", "1.30.0", *files])
+    unknown = [line for line in out.splitlines() if "find schema for" in line]
+    if unknown:
+        raise AssertionError("kubernetes_validate: " + "; ".join(unknown))
+
+
 K8S_BUILTINS: dict[str, Callable[[Path, list[str]], None]] = {
+    "kubernetes_validate": _kubernetes_validate,
     "openshift_route": _openshift_route,
     "gke_managed_certificate": _gke_managed_certificate,
     "checkov_kustomize": _checkov_kustomize,

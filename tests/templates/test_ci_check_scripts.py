@@ -21,6 +21,7 @@ from breakages import (
     _broken_sls_yaml,
     _cfn_bad_property_value,
     _missing_kustomize_resource,
+    _misspelled_kind,
     _misspelled_probe,
     _unclosed_erb_block,
     _unclosed_puppet_class,
@@ -42,13 +43,6 @@ class Case:
     breakages: tuple[Breakage, ...]
 
 
-
-def _misspelled_kind(root: Path, files: list[str]) -> None:
-    """A kind no schema has: kubernetes-validate only warns, so the check must look for that."""
-    deployment = root / next(name for name in files if name.endswith("deployment.yaml"))
-    text = deployment.read_text(encoding="utf-8")
-    deployment.write_text(text.replace("kind: Deployment", "kind: Deploymnt", 1), encoding="utf-8")
-    assert deployment.read_text(encoding="utf-8") != text
 
 KUBERNETES = ("containerization=docker,kubernetes,openshift", "continuous_deployment=kubernetes",
               "infrastructure_as_code=none")
