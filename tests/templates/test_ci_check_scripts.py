@@ -23,6 +23,7 @@ from breakages import (
     _missing_kustomize_resource,
     _misspelled_kind,
     _misspelled_probe,
+    _unclosed_block,
     _unclosed_erb_block,
     _unclosed_puppet_class,
     _unlinted_puppet,
@@ -41,7 +42,6 @@ class Case:
     sets: tuple[str, ...]
     breaks: str  # the glob of the files a breakage gets
     breakages: tuple[Breakage, ...]
-
 
 
 KUBERNETES = ("containerization=docker,kubernetes,openshift", "continuous_deployment=kubernetes",
@@ -76,7 +76,7 @@ CASES = {
                            (_cfn_bad_property_value,)),
     "elk": Case(("logstash_test()", "filebeat_test()"), ("logstash", "filebeat"),
                 ("monitoring_logging=prometheus_grafana,elk",),
-                "monitoring/elk/logstash/pipeline/*.conf", ()),
+                "monitoring/elk/logstash/pipeline/*.conf", (_unclosed_block,)),
 }
 
 
